@@ -1,0 +1,32 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ShadowError } from '../errors.ts';
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** Full help text: usage line, then options. Printed by `--help`. */
+  readonly help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Options every command accepts. */
+export const COMMON_OPTIONS = {
+  config: { type: 'string', short: 'c', default: 'shadow-compare.yaml' },
+  'log-level': { type: 'string', default: 'info' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies Options;
+
+export const COMMON_HELP = `  -c, --config FILE   config file (default: shadow-compare.yaml)
+      --log-level L   pino level: trace|debug|info|warn|error (default: info)
+  -h, --help          this help`;
+
+/** Strict flag parsing: an unknown flag is an error naming the flag, not silently ignored. */
+export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
+  } catch (err) {
+    throw new ShadowError('SHADOW_CONFIG', (err as Error).message);
+  }
+}

@@ -1,0 +1,28 @@
+import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { createContext } from './context.ts';
+import { openStore } from '../sinks/clickhouse/client.ts';
+import { migrate } from '../sinks/clickhouse/migrate.ts';
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: 'apply the ClickHouse schema migrations in schemas/clickhouse/',
+  help: `Usage: shadow-compare migrate [options]
+
+Applies schemas/clickhouse/NNNNNN_*.sql in order, skipping those recorded in <database>.schema_migrations.
+Safe to run repeatedly. Targets the embedded engine unless CLICKHOUSE_URL is set.
+
+Options:
+${COMMON_HELP}`,
+  async run(argv) {
+    const { values } = parseFlags(argv, {}, false);
+    const ctx = createContext(values);
+    const store = await openStore(ctx.config.clickhouse);
+    try {
+      const applied = await migrate(store, { log: (m) => ctx.logger.info({ stage: 'migrate' }, m) });
+      process.stdout.write(`${applied.length} migration(s) applied to ${store.mode} ClickHouse at ${store.location}\n`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};

@@ -1,0 +1,38 @@
+// Stable error codes: operators grep for them, dashboards count them, tests assert them.
+// `retryable` is decided where the error is classified (the adapter), never by the caller.
+export const ERROR_CODES = [
+  'SHADOW_CONFIG',
+  'SHADOW_MODEL',
+  'SHADOW_KAFKA',
+  'SHADOW_TOPOLOGY',
+  'SHADOW_SINK',
+  'SHADOW_SINK_DATA',
+  'SHADOW_STORE_LOCKED',
+  'SHADOW_MIGRATION',
+  'SHADOW_INPUT',
+  'SHADOW_GATE',
+  'SHADOW_REGISTRY',
+  'SHADOW_INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class ShadowError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'ShadowError';
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+  }
+}
+
+export function isShadowError(err: unknown): err is ShadowError {
+  return err instanceof ShadowError;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
