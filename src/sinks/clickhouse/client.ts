@@ -6,6 +6,8 @@ import type { ClickHouseConfig } from '../../config/index.ts';
 import { ShadowError, errorMessage } from '../../errors.ts';
 import { redactUrl } from '../../ops/logger.ts';
 
+type EmbeddedConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
 export interface Store {
   readonly client: ClickHouseClient;
   readonly database: string;
@@ -55,6 +57,8 @@ function openEmbedded(cfg: ClickHouseConfig): Store {
       : `cannot open the embedded ClickHouse data directory ${dir}: ${errorMessage(err)}`;
     throw new ShadowError(locked ? 'SHADOW_STORE_LOCKED' : 'SHADOW_SINK', msg, { cause: err });
   }
-  const client = createClient({ connection, clickhouse_settings: { date_time_input_format: 'best_effort' } });
+  // chdb types its Connection against @clickhouse/client-common, which @clickhouse/client 1.23 now
+  // bundles under its own path: the shapes are identical, the nominal types are not.
+  const client = createClient({ connection: connection as unknown as EmbeddedConnection, clickhouse_settings: { date_time_input_format: 'best_effort' } });
   return { client, database: cfg.database, mode: 'embedded', location: dir, close: () => client.close() };
 }

@@ -1,0 +1,46 @@
+import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { createContext, openMigratedStore, type Context } from './context.ts';
+import { replayFile } from '../pipeline/replay.ts';
+import { createStoreRunner } from '../query/index.ts';
+import { formatSummary, readSummary } from '../report/summary.ts';
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'run the pipeline over an NDJSON file of requests and primary outputs (no Kafka)',
+  help: `Usage: shadow-compare replay FILE.ndjson [options]
+
+Each line is {"stream": "requests"|"primaries", "key": REQUEST_ID, "payload": MESSAGE}; MESSAGE is the
+JSON message as on Kafka (or a string holding raw bytes). Writes to the configured ClickHouse (embedded
+by default), prints progress, then a summary. Replaying the same file again adds nothing.
+
+Options:
+      --json          print the summary as JSON
+${COMMON_HELP}`,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { json: { type: 'boolean', default: false } });
+    const file = positionals[0];
+    if (!file || positionals.length > 1) {
+      process.stderr.write('replay needs exactly one FILE.ndjson\n');
+      return 2;
+    }
+    const ctx = createContext(values);
+    return replayAndSummarise(ctx, file, values.json === true);
+  },
+};
+
+/** Shared by `replay` and `demo`. */
+export async function replayAndSummarise(ctx: Context, file: string, json: boolean): Promise<number> {
+  const store = await openMigratedStore(ctx);
+  try {
+    const log = ctx.logger.child({ stage: 'replay' });
+    const result = await replayFile(file, ctx.config, store, ctx.logger, {
+      onProgress: (p) => log.info(p, `replayed ${p.records} records, ${p.outcomes} outcomes (${Math.round(p.records / p.seconds)}/s)`),
+    });
+    log.info(result, 'replay finished');
+    const summary = await readSummary(createStoreRunner(store), store.database, ctx.config.model, ctx.config.candidate.version);
+    process.stdout.write(json ? `${JSON.stringify({ replay: result, summary }, null, 2)}\n` : `\n${formatSummary(summary)}`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,56 @@
+import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { createContext, openMigratedStore } from './context.ts';
+import { startProcessor } from '../pipeline/run-kafka.ts';
+import { queryRoutes } from './query-routes.ts';
+
+const FORCE_EXIT_MS = 30_000;
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the Kafka processor (consumer group -> candidate scoring -> join -> ClickHouse)',
+  help: `Usage: shadow-compare run [options]
+
+Consumes config.kafka.topics.requests and .primaries as group config.kafka.groupId, scores with the
+candidate, joins, and writes to ClickHouse. HTTP on config.http.port: /metrics, /healthz, /readyz and a
+read-only POST /query (so gate/status can run while this process holds the embedded data directory).
+SIGTERM/SIGINT drain: write and commit everything consumed, then exit; a second signal, or ${FORCE_EXIT_MS / 1000} s, forces exit.
+
+Options:
+      --port N        HTTP port (overrides config.http.port; 0 picks a free port)
+${COMMON_HELP}`,
+  async run(argv) {
+    const { values } = parseFlags(argv, { port: { type: 'string' } }, false);
+    const ctx = createContext(values);
+    const config = values.port === undefined ? ctx.config : { ...ctx.config, http: { ...ctx.config.http, port: Number(values.port) } };
+    const store = await openMigratedStore(ctx);
+    const log = ctx.logger.child({ stage: 'run' });
+    const proc = await startProcessor(config, store, ctx.logger, { post: queryRoutes(store) });
+    log.info({ http: proc.httpUrl, topics: config.kafka.topics, groupId: config.kafka.groupId }, 'processor running');
+    const signalled = new Promise<string>((resolve) => {
+      let count = 0;
+      const onSignal = (sig: string) => {
+        if (++count > 1) {
+          log.warn('second signal: forcing exit without drain');
+          process.exit(130);
+        }
+        resolve(sig);
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+    });
+    const reason = await Promise.race([signalled, proc.fatal.then((e) => `fatal ${e.code}`)]);
+    log.info({ reason }, 'draining');
+    const force = setTimeout(() => {
+      log.error('drain timed out: forcing exit');
+      process.exit(1);
+    }, FORCE_EXIT_MS);
+    force.unref();
+    try {
+      await proc.stop();
+    } finally {
+      await store.close();
+    }
+    log.info('stopped cleanly');
+    return reason.startsWith('fatal') ? 1 : 0;
+  },
+};

@@ -1,0 +1,158 @@
+import type { PrimarySide, RequestSide, SourceRef } from '../types.ts';
+
+export type JoinEvent =
+  | { readonly type: 'pair'; readonly request: RequestSide; readonly primary: PrimarySide }
+  | { readonly type: 'unmatched_request'; readonly request: RequestSide }
+  | { readonly type: 'unmatched_primary'; readonly primary: PrimarySide; readonly requestId: string }
+  | { readonly type: 'duplicate'; readonly ref: SourceRef; readonly requestId: string; readonly eventTime: number };
+
+export interface JoinOptions {
+  readonly windowMs: number;
+  readonly idleMs: number;
+}
+
+interface Pending<T> {
+  readonly side: T;
+  readonly eventTime: number;
+}
+
+/**
+ * Windowed outer join of the requests and primary outputs of one partition, keyed by request id.
+ * Stream time is the largest event time seen; it also moves with the wall clock while the partition
+ * is idle, so the last window closes without new records. Ids already emitted are remembered for two
+ * windows, so a redelivery is reported as a duplicate instead of being counted again.
+ */
+export class PartitionJoin {
+  private readonly requests = new Map<string, Pending<RequestSide>>();
+  private readonly primaries = new Map<string, Pending<PrimarySide>>();
+  private readonly emittedRequests = new Map<string, number>();
+  private readonly emittedPrimaries = new Map<string, number>();
+  private streamTime = -Infinity;
+  private lastArrivalWall = 0;
+  private streamTimeAtArrival = -Infinity;
+
+  constructor(private readonly opts: JoinOptions) {}
+
+  get size(): number {
+    return this.requests.size + this.primaries.size;
+  }
+
+  pendingOf(stream: 'requests' | 'primaries'): number {
+    return stream === 'requests' ? this.requests.size : this.primaries.size;
+  }
+
+  /** Ids written before a restart: a redelivery of them is a duplicate, not a new request. */
+  rememberEmitted(requestIds: Iterable<string>, primaryIds: Iterable<string>, eventTime: number): void {
+    for (const id of requestIds) this.emittedRequests.set(id, eventTime);
+    for (const id of primaryIds) this.emittedPrimaries.set(id, eventTime);
+  }
+
+  addRequest(req: RequestSide, wallNow: number): JoinEvent[] {
+    const id = req.msg.request_id;
+    const t = req.msg.event_time;
+    this.arrive(t, wallNow);
+    if (this.requests.has(id) || this.emittedRequests.has(id)) return [{ type: 'duplicate', ref: req.ref, requestId: id, eventTime: t }];
+    const inline = req.msg.primary_output;
+    if (inline) {
+      this.emittedRequests.set(id, t);
+      return [{ type: 'pair', request: req, primary: inlinePrimary(req) }];
+    }
+    const waiting = this.primaries.get(id);
+    if (waiting) {
+      this.primaries.delete(id);
+      this.emittedRequests.set(id, t);
+      this.emittedPrimaries.set(id, waiting.eventTime);
+      return [{ type: 'pair', request: req, primary: waiting.side }];
+    }
+    this.requests.set(id, { side: req, eventTime: t });
+    return [];
+  }
+
+  addPrimary(requestId: string, prim: PrimarySide, wallNow: number): JoinEvent[] {
+    const t = prim.eventTime;
+    this.arrive(t, wallNow);
+    if (this.primaries.has(requestId) || this.emittedPrimaries.has(requestId)) {
+      return [{ type: 'duplicate', ref: prim.ref, requestId, eventTime: t }];
+    }
+    const waiting = this.requests.get(requestId);
+    if (waiting) {
+      this.requests.delete(requestId);
+      this.emittedRequests.set(requestId, waiting.eventTime);
+      this.emittedPrimaries.set(requestId, t);
+      return [{ type: 'pair', request: waiting.side, primary: prim }];
+    }
+    this.primaries.set(requestId, { side: prim, eventTime: t });
+    return [];
+  }
+
+  /** Emits what the window has passed for; forgets emitted ids after two windows. */
+  expire(wallNow: number): JoinEvent[] {
+    const now = this.currentStreamTime(wallNow);
+    const cutoff = now - this.opts.windowMs;
+    const out: JoinEvent[] = [];
+    for (const [id, p] of this.requests) {
+      if (p.eventTime >= cutoff) continue;
+      this.requests.delete(id);
+      this.emittedRequests.set(id, p.eventTime);
+      out.push({ type: 'unmatched_request', request: p.side });
+    }
+    for (const [id, p] of this.primaries) {
+      if (p.eventTime >= cutoff) continue;
+      this.primaries.delete(id);
+      this.emittedPrimaries.set(id, p.eventTime);
+      out.push({ type: 'unmatched_primary', primary: p.side, requestId: id });
+    }
+    forgetBefore(this.emittedRequests, now - 2 * this.opts.windowMs);
+    forgetBefore(this.emittedPrimaries, now - 2 * this.opts.windowMs);
+    return out;
+  }
+
+  /** End of a finite input (replay): everything still waiting is unmatched. */
+  drain(): JoinEvent[] {
+    this.streamTime = Infinity;
+    return this.expire(this.lastArrivalWall);
+  }
+
+  /** Lowest event time still waiting, for metrics and tests. */
+  oldestPending(): number | null {
+    let min = Infinity;
+    for (const p of this.requests.values()) min = Math.min(min, p.eventTime);
+    for (const p of this.primaries.values()) min = Math.min(min, p.eventTime);
+    return min === Infinity ? null : min;
+  }
+
+  private arrive(eventTime: number, wallNow: number): void {
+    this.streamTime = Math.max(this.currentStreamTime(wallNow), eventTime);
+    this.lastArrivalWall = wallNow;
+    this.streamTimeAtArrival = this.streamTime;
+  }
+
+  private currentStreamTime(wallNow: number): number {
+    const idleFor = wallNow - this.lastArrivalWall;
+    if (this.streamTimeAtArrival === -Infinity || idleFor < this.opts.idleMs) return this.streamTime;
+    return Math.max(this.streamTime, this.streamTimeAtArrival + idleFor);
+  }
+}
+
+// Maps iterate in insertion order, which follows event time closely enough: stopping at the first
+// young entry keeps each tick cheap, at the price of keeping a few stragglers one tick longer.
+function forgetBefore(map: Map<string, number>, cutoff: number): void {
+  for (const [id, t] of map) {
+    if (t >= cutoff) break;
+    map.delete(id);
+  }
+}
+
+function inlinePrimary(req: RequestSide): PrimarySide {
+  const p = req.msg.primary_output!;
+  return {
+    ref: req.ref,
+    version: p.version ?? req.msg.primary_version,
+    eventTime: p.event_time ?? req.msg.event_time,
+    output: p.output,
+    latencyMs: p.latency_ms,
+    error: p.error ?? null,
+    costUsd: p.cost_usd,
+    inline: true,
+  };
+}

@@ -1,0 +1,47 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics, emitted per batch (never per record on the hot path).
+ * Names follow `shadow_<name>_<unit>`; counters end in `_total`. No label carries a secret or an id.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly records = new Counter({ name: 'shadow_records_total', help: 'Input records consumed', labelNames: ['stream'], registers: [this.registry] });
+  private readonly rejects = new Counter({ name: 'shadow_rejects_total', help: 'Records rejected by decode/validation', registers: [this.registry] });
+  private readonly rows = new Counter({ name: 'shadow_outcome_rows_written_total', help: 'Outcome rows durably written', registers: [this.registry] });
+  private readonly retries = new Counter({ name: 'shadow_insert_retries_total', help: 'Insert attempts retried', registers: [this.registry] });
+  private readonly insertSeconds = new Histogram({
+    name: 'shadow_insert_duration_seconds',
+    help: 'ClickHouse insert latency',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly batchRows = new Histogram({
+    name: 'shadow_insert_batch_rows',
+    help: 'Rows per insert',
+    buckets: [1, 10, 100, 1000, 5000, 10000, 50000, 100000],
+    registers: [this.registry],
+  });
+  readonly joinBuffered = new Gauge({ name: 'shadow_join_buffered_records', help: 'Records waiting in the join', registers: [this.registry] });
+  readonly sinkPending = new Gauge({ name: 'shadow_sink_pending_rows', help: 'Outcome rows not yet written', registers: [this.registry] });
+  readonly lag = new Gauge({ name: 'shadow_consumer_lag_records', help: 'High watermark minus committed offset', labelNames: ['topic', 'partition'], registers: [this.registry] });
+  readonly paused = new Gauge({ name: 'shadow_consumer_paused', help: '1 while consumption waits on backpressure', registers: [this.registry] });
+
+  consumed(stream: string, n: number): void {
+    this.records.inc({ stream }, n);
+  }
+
+  rejected(n: number): void {
+    if (n > 0) this.rejects.inc(n);
+  }
+
+  inserted(rows: number, ms: number): void {
+    this.rows.inc(rows);
+    this.insertSeconds.observe(ms / 1000);
+    this.batchRows.observe(rows);
+  }
+
+  insertRetried(): void {
+    this.retries.inc();
+  }
+}

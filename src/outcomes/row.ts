@@ -1,0 +1,91 @@
+/** One row of `shadow.outcomes`; column names are the table's. */
+export interface OutcomeRow {
+  event_time: string;
+  kind: OutcomeKind;
+  model: string;
+  primary_version: string;
+  candidate_version: string;
+  feature_schema_version: string;
+  request_id: string;
+  segments: Record<string, string>;
+  agree: 0 | 1;
+  sampled: 0 | 1;
+  candidate_scored: 0 | 1;
+  candidate_error: 0 | 1;
+  candidate_error_code: string;
+  candidate_error_reason: string;
+  primary_present: 0 | 1;
+  primary_error: 0 | 1;
+  primary_error_code: string;
+  primary_label: string;
+  candidate_label: string;
+  primary_score: number;
+  candidate_score: number;
+  has_delta: 0 | 1;
+  score_delta: number;
+  primary_output: string;
+  candidate_output: string;
+  candidate_latency_ms: number;
+  primary_latency_ms: number;
+  candidate_cost_usd: number;
+  primary_cost_usd: number;
+  features: string;
+  source_partition: number;
+  req_topic: string;
+  req_offset: number;
+  prim_topic: string;
+  prim_offset: number;
+  message_key: string;
+  error_code: string;
+  error_message: string;
+  raw_payload: string;
+  raw_bytes: number;
+}
+
+export type OutcomeKind = 'compared' | 'unmatched_request' | 'unmatched_primary' | 'schema_mismatch' | 'duplicate' | 'reject';
+
+/** Every column at its neutral value; builders override what they know. */
+export function emptyRow(): OutcomeRow {
+  return {
+    event_time: '',
+    kind: 'compared',
+    model: '',
+    primary_version: '',
+    candidate_version: '',
+    feature_schema_version: '',
+    request_id: '',
+    segments: {},
+    agree: 0,
+    sampled: 0,
+    candidate_scored: 0,
+    candidate_error: 0,
+    candidate_error_code: '',
+    candidate_error_reason: '',
+    primary_present: 0,
+    primary_error: 0,
+    primary_error_code: '',
+    primary_label: '',
+    candidate_label: '',
+    primary_score: 0,
+    candidate_score: 0,
+    has_delta: 0,
+    score_delta: 0,
+    primary_output: '',
+    candidate_output: '',
+    candidate_latency_ms: 0,
+    primary_latency_ms: 0,
+    candidate_cost_usd: 0,
+    primary_cost_usd: 0,
+    features: '',
+    source_partition: 0,
+    req_topic: '',
+    req_offset: -1,
+    prim_topic: '',
+    prim_offset: -1,
+    message_key: '',
+    error_code: '',
+    error_message: '',
+    raw_payload: '',
+    raw_bytes: 0,
+  };
+}

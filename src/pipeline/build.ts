@@ -1,0 +1,105 @@
+import type { Config } from '../config/index.ts';
+import type { ShadowError } from '../errors.ts';
+import type { Logger } from '../ops/logger.ts';
+import { OTHER, SegmentCapper, type OutcomeOptions } from '../outcomes/index.ts';
+import { createScorer, type Scorer } from '../score/index.ts';
+import { BatchWriter } from '../sinks/clickhouse/batch-writer.ts';
+import type { Store } from '../sinks/clickhouse/client.ts';
+import { createOutcomeSink, type RowSink } from '../sinks/clickhouse/outcome-sink.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { Processor } from './processor.ts';
+
+export interface Pipeline {
+  readonly processor: Processor;
+  readonly writer: BatchWriter;
+  readonly scorer: Scorer;
+  /** Resolves with the first non-retryable sink failure. */
+  readonly fatal: Promise<ShadowError>;
+  close(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  /** Clock of the join's idle rule; replay passes a constant so windows close on event time only. */
+  readonly now?: () => number;
+  /** Test seam at the client boundary: wraps the real sink (e.g. to inject write failures). */
+  readonly wrapSink?: (sink: RowSink) => RowSink;
+  readonly metrics?: Metrics;
+}
+
+/** Wires scorer -> processor -> batch writer -> ClickHouse for one candidate. The caller owns the store. */
+export async function buildPipeline(config: Readonly<Config>, store: Store, logger: Logger, opts: PipelineOptions = {}): Promise<Pipeline> {
+  const c = config.candidate;
+  const scorer = await createScorer({
+    modelPath: c.path,
+    ...(c.inputName ? { inputName: c.inputName } : {}),
+    features: [...c.features],
+    outputs: { ...c.outputs },
+    allowNaN: c.allowNaN,
+    maxBatchSize: c.batch.maxSize,
+    maxWaitMs: c.batch.maxWaitMs,
+    intraOpThreads: c.intraOpThreads,
+    allowSpinning: c.allowSpinning,
+  });
+  const segments = new SegmentCapper(config.segments.dimensions, config.segments.maxValuesPerDimension);
+  await seedSegments(store, config, segments);
+  const outcomeOptions: OutcomeOptions = {
+    model: config.model,
+    candidateVersion: c.version,
+    task: config.task,
+    candidatePricing: c.pricing,
+    primaryPricing: config.primary.pricing,
+    agreementSampleRate: config.sink.agreementSampleRate,
+    rawPayloadMaxBytes: config.sink.rawPayloadMaxBytes,
+    segments,
+  };
+  const sink = opts.wrapSink ? opts.wrapSink(createOutcomeSink(store)) : createOutcomeSink(store);
+  const log = logger.child({ stage: 'sink' });
+  let resolveFatal!: (e: ShadowError) => void;
+  const fatal = new Promise<ShadowError>((r) => (resolveFatal = r));
+  let processor!: Processor;
+  const writer = new BatchWriter(
+    sink,
+    config.sink,
+    {
+      onDurable: (outcomes) => processor.markDurable(outcomes),
+      onInsert: (rows, ms) => opts.metrics?.inserted(rows, ms),
+      onRetry: () => opts.metrics?.insertRetried(),
+      onFatal: (err) => {
+        log.error({ code: err.code, err: err.message }, 'insert failed permanently; stopping without committing');
+        resolveFatal(err);
+      },
+    },
+    log,
+  );
+  processor = new Processor(config, {
+    scorer,
+    emit: (outcomes) => writer.add(outcomes),
+    now: opts.now ?? Date.now,
+    outcomeOptions,
+  });
+  writer.start();
+  return {
+    processor,
+    writer,
+    scorer,
+    fatal,
+    async close() {
+      await writer.stop();
+      await scorer.close();
+    },
+  };
+}
+
+/** Keeps the capped segment values stable across restarts: the most-compared values win. */
+async function seedSegments(store: Store, config: Readonly<Config>, capper: SegmentCapper): Promise<void> {
+  const dims = config.segments.dimensions;
+  if (dims.length === 0) return;
+  const rs = await store.client.query({
+    query: `SELECT dimension, value FROM ${store.database}.stats_1m
+            WHERE model = {m:String} AND candidate_version = {v:String} AND dimension IN {d:Array(String)} AND value != {other:String}
+            GROUP BY dimension, value ORDER BY sum(compared) DESC LIMIT {n:UInt32} BY dimension`,
+    format: 'JSONEachRow',
+    query_params: { m: config.model, v: config.candidate.version, d: dims, other: OTHER, n: config.segments.maxValuesPerDimension },
+  });
+  for (const r of await rs.json<{ dimension: string; value: string }>()) capper.seed(r.dimension, [r.value]);
+}

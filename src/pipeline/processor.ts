@@ -1,0 +1,168 @@
+import type { Config } from '../config/index.ts';
+import { decode } from '../decode/index.ts';
+import { PartitionJoin, type JoinEvent } from '../join/index.ts';
+import { outcomeOf, rejectOutcome, type Outcome, type OutcomeOptions } from '../outcomes/index.ts';
+import { OffsetTracker } from '../sources/kafka/offset-tracker.ts';
+import type { WrittenSet } from '../sinks/clickhouse/ledger.ts';
+import type { CandidateResult, MirroredRequest, PrimaryOutput, RawRecord, RequestSide, Stream } from '../types.ts';
+
+export interface CandidateScorer {
+  score(features: Record<string, unknown>[]): Promise<CandidateResult[]>;
+}
+
+export interface ProcessorDeps {
+  readonly scorer: CandidateScorer;
+  /** Receives every outcome; it owns making them durable and then calling `markDurable`. */
+  readonly emit: (outcomes: Outcome[]) => void;
+  readonly now: () => number;
+  readonly outcomeOptions: OutcomeOptions;
+}
+
+interface PartitionState {
+  readonly join: PartitionJoin;
+  readonly offsets: Record<Stream, OffsetTracker>;
+  readonly skip: Record<Stream, Set<number>>;
+}
+
+/** Counters a caller can read for metrics and summaries. */
+export interface ProcessorCounters {
+  records: number;
+  rejects: number;
+  skipped: number;
+  outcomes: number;
+}
+
+/**
+ * The pipeline's core for any source: decode -> score -> join -> outcome rows, per partition.
+ * It tracks every record's offset until `markDurable` says its outcome is written, which is what
+ * `committable` reports. No Kafka or ClickHouse here: sources and sinks are plugged in.
+ */
+export class Processor {
+  private readonly parts = new Map<number, PartitionState>();
+  readonly counters: ProcessorCounters = { records: 0, rejects: 0, skipped: 0, outcomes: 0 };
+  private readonly maxMessageBytes: number;
+
+  constructor(
+    private readonly config: Readonly<Config>,
+    private readonly deps: ProcessorDeps,
+  ) {
+    this.maxMessageBytes = 1_048_576;
+  }
+
+  /** Registers a partition, with what an earlier owner already wrote (skipped on re-read). */
+  assign(partition: number, written?: WrittenSet): void {
+    const join = new PartitionJoin({ windowMs: this.config.join.windowMs, idleMs: this.config.join.idleMs });
+    if (written) join.rememberEmitted(written.requestIds, written.primaryIds, written.maxEventTime);
+    this.parts.set(partition, {
+      join,
+      offsets: { requests: new OffsetTracker(), primaries: new OffsetTracker() },
+      skip: { requests: written?.requestOffsets ?? new Set(), primaries: written?.primaryOffsets ?? new Set() },
+    });
+  }
+
+  /** Forgets every partition: after a rebalance each one is re-read from its committed offset. */
+  revokeAll(): void {
+    this.parts.clear();
+  }
+
+  has(partition: number): boolean {
+    return this.parts.has(partition);
+  }
+
+  /** Records of one partition and one stream, in offset order. */
+  async handle(partition: number, records: readonly RawRecord[]): Promise<void> {
+    const state = this.parts.get(partition);
+    if (!state) return;
+    const outcomes: Outcome[] = [];
+    const requests: { record: RawRecord; msg: MirroredRequest }[] = [];
+    const primaries: { record: RawRecord; msg: PrimaryOutput }[] = [];
+    for (const record of records) {
+      const { stream, offset } = record.ref;
+      state.offsets[stream].track(offset);
+      this.counters.records++;
+      if (state.skip[stream].delete(offset)) {
+        this.counters.skipped++;
+        state.offsets[stream].complete(offset);
+        continue;
+      }
+      const d = decode(record, { model: this.config.model, maxMessageBytes: this.maxMessageBytes });
+      if (!d.ok) {
+        this.counters.rejects++;
+        outcomes.push(rejectOutcome(record, d.code, d.reason, this.deps.outcomeOptions, this.deps.now()));
+      } else if (d.stream === 'requests') requests.push({ record, msg: d.msg });
+      else primaries.push({ record, msg: d.msg });
+    }
+    const sides = await this.score(requests);
+    // Revoked while scoring: the new owner (maybe us, after recovery) re-reads these records.
+    if (this.parts.get(partition) !== state) return;
+    const now = this.deps.now();
+    const events: JoinEvent[] = [];
+    for (const side of sides) events.push(...state.join.addRequest(side, now));
+    for (const { record, msg } of primaries) events.push(...state.join.addPrimary(msg.request_id, primarySide(record, msg), now));
+    this.emit(outcomes, events);
+  }
+
+  /** Closes windows on the wall clock; call periodically. */
+  tick(): void {
+    const now = this.deps.now();
+    for (const state of this.parts.values()) this.emit([], state.join.expire(now));
+  }
+
+  /** End of a finite input: everything still waiting is unmatched. */
+  drain(): void {
+    for (const state of this.parts.values()) this.emit([], state.join.drain());
+  }
+
+  markDurable(outcomes: readonly Outcome[]): void {
+    for (const o of outcomes) {
+      for (const ref of o.refs) this.parts.get(ref.partition)?.offsets[ref.stream].complete(ref.offset);
+    }
+  }
+
+  committable(partition: number, stream: Stream): number | null {
+    return this.parts.get(partition)?.offsets[stream].committable() ?? null;
+  }
+
+  /** Records waiting in joins, and per partition and stream for backpressure decisions. */
+  buffered(partition?: number, stream?: Stream): number {
+    if (partition === undefined) {
+      let n = 0;
+      for (const s of this.parts.values()) n += s.join.size;
+      return n;
+    }
+    const join = this.parts.get(partition)?.join;
+    if (!join) return 0;
+    return stream ? join.pendingOf(stream) : join.size;
+  }
+
+  private async score(requests: { record: RawRecord; msg: MirroredRequest }[]): Promise<RequestSide[]> {
+    const pinned = this.config.candidate.featureSchemaVersion;
+    const toScore = requests.filter((r) => r.msg.feature_schema_version === pinned);
+    const results = toScore.length ? await this.deps.scorer.score(toScore.map((r) => r.msg.features)) : [];
+    let i = 0;
+    return requests.map(({ record, msg }) => {
+      const mismatch = msg.feature_schema_version !== pinned;
+      return { ref: record.ref, msg, schemaMismatch: mismatch, candidate: mismatch ? null : results[i++]! };
+    });
+  }
+
+  private emit(outcomes: Outcome[], events: JoinEvent[]): void {
+    for (const e of events) outcomes.push(outcomeOf(e, this.deps.outcomeOptions));
+    if (outcomes.length === 0) return;
+    this.counters.outcomes += outcomes.length;
+    this.deps.emit(outcomes);
+  }
+}
+
+function primarySide(record: RawRecord, msg: PrimaryOutput) {
+  return {
+    ref: record.ref,
+    version: msg.version,
+    eventTime: msg.event_time,
+    output: msg.output,
+    latencyMs: msg.latency_ms,
+    error: msg.error ?? null,
+    costUsd: msg.cost_usd,
+    inline: false,
+  };
+}

@@ -1,0 +1,62 @@
+import type { Config } from '../config/index.ts';
+import type { ShadowError } from '../errors.ts';
+import type { Logger } from '../ops/logger.ts';
+import { Metrics } from '../ops/metrics.ts';
+import { startHttpServer, type HttpRoutes } from '../ops/http-server.ts';
+import type { Store } from '../sinks/clickhouse/client.ts';
+import { createLedger } from '../sinks/clickhouse/ledger.ts';
+import { createKafka } from '../sources/kafka/client.ts';
+import { KafkaSource } from '../sources/kafka/kafka-source.ts';
+import { buildPipeline, type PipelineOptions } from './build.ts';
+
+export interface RunningProcessor {
+  readonly httpUrl: string;
+  readonly metrics: Metrics;
+  /** Resolves when a non-retryable sink failure stops the processor. */
+  readonly fatal: Promise<ShadowError>;
+  /** Graceful: stop fetching, write and commit everything consumed, close. */
+  stop(): Promise<void>;
+}
+
+export interface RunOptions extends Pick<PipelineOptions, 'wrapSink'> {
+  /** Extra POST routes on the HTTP port (the read-only query endpoint). */
+  readonly post?: HttpRoutes['post'];
+  readonly instanceId?: string;
+}
+
+/** The Kafka processor: consumer group -> pipeline -> ClickHouse, with metrics and health on HTTP. */
+export async function startProcessor(config: Readonly<Config>, store: Store, logger: Logger, opts: RunOptions = {}): Promise<RunningProcessor> {
+  const metrics = new Metrics();
+  const pipeline = await buildPipeline(config, store, logger, { metrics, ...(opts.wrapSink ? { wrapSink: opts.wrapSink } : {}) });
+  const kafka = createKafka(config.kafka, logger, opts.instanceId ? `-${opts.instanceId}` : '');
+  const source = new KafkaSource(config, {
+    kafka,
+    processor: pipeline.processor,
+    writer: pipeline.writer,
+    ledger: createLedger(store, config.model, config.candidate.version),
+    logger,
+    metrics,
+  });
+  const gauges = setInterval(() => {
+    metrics.joinBuffered.set(pipeline.processor.buffered());
+    metrics.sinkPending.set(pipeline.writer.pendingRows);
+  }, 1000);
+  gauges.unref();
+  const http = await startHttpServer(config.http.host, config.http.port, { metrics, ready: () => source.ready, ...(opts.post ? { post: opts.post } : {}) }, logger);
+  await source.start();
+  let stopping: Promise<void> | null = null;
+  return {
+    httpUrl: http.url,
+    metrics,
+    fatal: pipeline.fatal,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(gauges);
+        await source.stop();
+        await pipeline.close();
+        await http.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import type { Logger } from '../../ops/logger.ts';
+import type { Outcome } from '../../outcomes/index.ts';
+import { ShadowError, errorMessage } from '../../errors.ts';
+import { blockToken, type RowSink } from './outcome-sink.ts';
+
+export interface BatchWriterOptions {
+  readonly maxRows: number;
+  readonly flushIntervalMs: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+}
+
+export interface BatchWriterEvents {
+  /** Called once a block is durably written: its records may now be committed. */
+  onDurable(outcomes: readonly Outcome[]): void;
+  onInsert?(rows: number, ms: number): void;
+  onRetry?(attempt: number, err: unknown): void;
+  /** A non-retryable failure: the pipeline must stop without committing. */
+  onFatal(err: ShadowError): void;
+}
+
+/**
+ * Collects outcome rows and writes them in blocks bounded by size and time, one insert at a time.
+ * A failed block is retried with backoff and the same dedup token until it lands; data errors are
+ * not retried. Rows are never dropped here: the caller applies backpressure on `pendingRows`.
+ */
+export class BatchWriter {
+  private buffer: Outcome[] = [];
+  private inFlight: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private fatal: ShadowError | null = null;
+  private inFlightRows = 0;
+
+  constructor(
+    private readonly sink: RowSink,
+    private readonly opts: BatchWriterOptions,
+    private readonly events: BatchWriterEvents,
+    private readonly logger: Logger,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  get pendingRows(): number {
+    return this.buffer.length + this.inFlightRows;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.kick(), this.opts.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  add(outcomes: readonly Outcome[]): void {
+    if (this.fatal) throw this.fatal;
+    for (const o of outcomes) this.buffer.push(o);
+    if (this.buffer.length >= this.opts.maxRows) void this.kick();
+  }
+
+  /** Forgets unwritten rows of records this instance no longer owns (another will redo them). */
+  discard(predicate: (o: Outcome) => boolean): number {
+    const before = this.buffer.length;
+    this.buffer = this.buffer.filter((o) => !predicate(o));
+    return before - this.buffer.length;
+  }
+
+  /** Waits for the insert under way, if any, so a ledger read sees its rows. */
+  async settle(): Promise<void> {
+    if (this.inFlight) await this.inFlight;
+  }
+
+  /** Writes everything buffered now; resolves when it is durable. */
+  async flush(): Promise<void> {
+    while (this.buffer.length > 0 || this.inFlight) {
+      if (this.fatal) throw this.fatal;
+      await (this.inFlight ?? this.kick());
+    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+    this.stopped = true;
+  }
+
+  private kick(): Promise<void> {
+    if (this.inFlight || this.buffer.length === 0 || this.fatal) return this.inFlight ?? Promise.resolve();
+    const block = this.buffer.splice(0, this.opts.maxRows);
+    this.inFlightRows = block.length;
+    this.inFlight = this.write(block).finally(() => {
+      this.inFlight = null;
+      this.inFlightRows = 0;
+      if (this.buffer.length >= this.opts.maxRows) void this.kick();
+    });
+    return this.inFlight;
+  }
+
+  private async write(block: Outcome[]): Promise<void> {
+    const token = blockToken(block.flatMap((o) => o.refs));
+    const rows = block.map((o) => o.row);
+    for (let attempt = 1; ; attempt++) {
+      const t0 = performance.now();
+      try {
+        await this.sink.insert(rows, token);
+        this.events.onInsert?.(rows.length, performance.now() - t0);
+        this.events.onDurable(block);
+        return;
+      } catch (err) {
+        if (!(err instanceof ShadowError) || !err.retryable || this.stopped) {
+          this.fatal = err instanceof ShadowError ? err : new ShadowError('SHADOW_SINK', errorMessage(err), { cause: err });
+          this.events.onFatal(this.fatal);
+          return;
+        }
+        this.events.onRetry?.(attempt, err);
+        const delay = Math.min(this.opts.retryMaxMs, this.opts.retryInitialMs * 2 ** Math.min(attempt - 1, 16));
+        this.logger.warn({ attempt, delayMs: delay, code: err.code, err: err.message }, 'insert failed; retrying');
+        await this.sleep(delay * (0.5 + Math.random() / 2));
+      }
+    }
+  }
+}

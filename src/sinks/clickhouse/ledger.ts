@@ -1,0 +1,77 @@
+import type { Store } from './client.ts';
+
+/** What a previous owner of a partition already wrote: identities to skip and ids to treat as seen. */
+export interface WrittenSet {
+  readonly requestOffsets: Set<number>;
+  readonly primaryOffsets: Set<number>;
+  readonly requestIds: string[];
+  readonly primaryIds: string[];
+  readonly maxEventTime: number;
+}
+
+export interface LedgerQuery {
+  readonly partition: number;
+  readonly requestTopic: string;
+  readonly requestFrom: number;
+  readonly primaryTopic: string;
+  readonly primaryFrom: number;
+  /** How far back (event time) request ids are remembered for duplicate detection. */
+  readonly memoryMs: number;
+}
+
+export interface Ledger {
+  written(q: LedgerQuery): Promise<WrittenSet>;
+}
+
+interface Row {
+  kind: string;
+  request_id: string;
+  req_topic: string;
+  req_offset: string | number;
+  prim_topic: string;
+  prim_offset: string | number;
+  t: string | number;
+}
+
+/**
+ * Reads back the identities written for a partition at or after the offsets it will be re-read
+ * from, plus recent request ids. This is what makes a restart or a rebalance count nothing twice.
+ */
+export function createLedger(store: Store, model: string, candidateVersion: string): Ledger {
+  const t = `${store.database}.outcomes`;
+  const scope = 'candidate_version = {cv:String} AND model IN ({model:String}, \'\') AND source_partition = {p:Int32}';
+  const query = `
+    SELECT kind, request_id, req_topic, req_offset, prim_topic, prim_offset, toUnixTimestamp64Milli(event_time) AS t
+    FROM ${t}
+    WHERE ${scope}
+      AND ((req_topic = {rt:String} AND req_offset >= {ro:Int64})
+        OR (prim_topic = {pt:String} AND prim_offset >= {po:Int64})
+        OR event_time >= (SELECT max(event_time) FROM ${t} WHERE ${scope} AND kind != 'reject') - toIntervalMillisecond({mem:UInt64}))`;
+  return {
+    async written(q) {
+      const rs = await store.client.query({
+        query,
+        format: 'JSONEachRow',
+        query_params: { cv: candidateVersion, model, p: q.partition, rt: q.requestTopic, ro: q.requestFrom, pt: q.primaryTopic, po: q.primaryFrom, mem: q.memoryMs },
+      });
+      return collect(await rs.json<Row>(), q);
+    },
+  };
+}
+
+function collect(rows: Row[], q: LedgerQuery): WrittenSet {
+  const out: WrittenSet = { requestOffsets: new Set(), primaryOffsets: new Set(), requestIds: [], primaryIds: [], maxEventTime: 0 };
+  const ids = { req: new Set<string>(), prim: new Set<string>() };
+  let maxT = 0;
+  for (const r of rows) {
+    const ro = Number(r.req_offset);
+    const po = Number(r.prim_offset);
+    if (r.req_topic === q.requestTopic && ro >= q.requestFrom) out.requestOffsets.add(ro);
+    if (r.prim_topic === q.primaryTopic && po >= q.primaryFrom) out.primaryOffsets.add(po);
+    if (r.kind === 'reject' || r.kind === 'duplicate') continue;
+    if (ro >= 0) ids.req.add(r.request_id);
+    if (po >= 0 || r.kind === 'compared') ids.prim.add(r.request_id);
+    maxT = Math.max(maxT, Number(r.t));
+  }
+  return { ...out, requestIds: [...ids.req], primaryIds: [...ids.prim], maxEventTime: maxT };
+}

@@ -1,0 +1,3 @@
+// File source: NDJSON replay files of request and primary-output envelopes, in batches of records
+// with per-stream offsets (the file is one partition of two "topics").
+export { readNdjson, replayTopics } from './ndjson-source.ts';

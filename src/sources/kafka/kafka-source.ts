@@ -1,0 +1,190 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Config } from '../../config/index.ts';
+import type { Logger } from '../../ops/logger.ts';
+import type { Metrics } from '../../ops/metrics.ts';
+import type { Processor } from '../../pipeline/processor.ts';
+import type { BatchWriter } from '../../sinks/clickhouse/batch-writer.ts';
+import type { Ledger } from '../../sinks/clickhouse/ledger.ts';
+import type { RawRecord, Stream } from '../../types.ts';
+import { coPartitionAssigner } from './co-partition-assigner.ts';
+import { checkCoPartitioned } from './topology.ts';
+
+export interface KafkaSourceDeps {
+  readonly kafka: Kafka;
+  readonly processor: Processor;
+  readonly writer: BatchWriter;
+  readonly ledger: Ledger;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+}
+
+const CHUNK = 500;
+
+/**
+ * Consumes both topics as one group with the co-partition assigner, hands records to the processor,
+ * and commits per partition the lowest offset whose outcome is not yet written. Every rebalance
+ * restarts each partition from its committed offsets (kafkajs drops resolved offsets on rejoin),
+ * after reading back from the ledger what is already written, so nothing is counted twice.
+ */
+export class KafkaSource {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly log: Logger;
+  private generation = 0;
+  private recovering = new Map<number, Promise<void>>();
+  private committed = new Map<string, number>();
+  private commitTimer: NodeJS.Timeout | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private joined = false;
+
+  constructor(
+    private readonly config: Readonly<Config>,
+    private readonly deps: KafkaSourceDeps,
+  ) {
+    const k = config.kafka;
+    this.log = deps.logger.child({ stage: 'kafka-source' });
+    this.admin = deps.kafka.admin();
+    this.consumer = deps.kafka.consumer({
+      groupId: k.groupId,
+      partitionAssigners: [coPartitionAssigner],
+      sessionTimeout: k.sessionTimeoutMs,
+      heartbeatInterval: k.heartbeatIntervalMs,
+      maxBytesPerPartition: k.maxBytesPerPartition,
+      retry: { retries: 10 },
+    });
+  }
+
+  get ready(): boolean {
+    return this.joined;
+  }
+
+  async start(): Promise<void> {
+    const { requests, primaries } = this.config.kafka.topics;
+    await this.admin.connect();
+    await checkCoPartitioned(this.admin, requests, primaries);
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
+    this.consumer.on(this.consumer.events.CRASH, (e) => this.log.error({ err: String(e.payload.error), restart: e.payload.restart }, 'consumer crashed'));
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [requests, primaries], fromBeginning: true });
+    this.commitTimer = setInterval(() => void this.commit(), 1000);
+    this.tickTimer = setInterval(() => this.deps.processor.tick(), 250);
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.config.kafka.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Drain: stop fetching, write everything already emitted, commit, disconnect. */
+  async stop(): Promise<void> {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.consumer.stop();
+    await this.deps.writer.flush();
+    await this.commit();
+    await this.consumer.disconnect();
+    await this.admin.disconnect();
+  }
+
+  private onGroupJoin(assignment: Record<string, number[]>): void {
+    // Whatever we held is re-read from the committed offsets: drop it, including unwritten rows.
+    this.generation++;
+    this.joined = true;
+    const { processor, writer } = this.deps;
+    processor.revokeAll();
+    const dropped = writer.discard(() => true);
+    this.recovering.clear();
+    this.committed.clear();
+    this.log.info({ generation: this.generation, assignment, droppedRows: dropped }, 'partitions assigned');
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const gen = this.generation;
+    const p = batch.partition;
+    const stream: Stream = batch.topic === this.config.kafka.topics.requests ? 'requests' : 'primaries';
+    await this.ensureRecovered(p);
+    const msgs = batch.messages;
+    for (let i = 0; i < msgs.length; i += CHUNK) {
+      if (!isRunning() || isStale() || gen !== this.generation || !this.deps.processor.has(p)) return;
+      await this.waitForCapacity(p, stream, heartbeat, isRunning);
+      const chunk = msgs.slice(i, i + CHUNK);
+      const records: RawRecord[] = chunk.map((m) => ({
+        ref: { stream, topic: batch.topic, partition: p, offset: Number(m.offset) },
+        key: m.key ? m.key.toString('utf8') : null,
+        value: m.value,
+      }));
+      await this.deps.processor.handle(p, records);
+      if (gen !== this.generation) return;
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      this.deps.metrics?.consumed(stream, chunk.length);
+      await heartbeat();
+    }
+    const hw = Number(batch.highWatermark);
+    this.deps.metrics?.lag.set({ topic: batch.topic, partition: String(p) }, Math.max(0, hw - Number(batch.lastOffset()) - 1));
+  }
+
+  /** Before the first record of a partition: learn what an earlier owner already wrote. */
+  private ensureRecovered(partition: number): Promise<void> {
+    let done = this.recovering.get(partition);
+    if (!done) {
+      done = this.recover(partition);
+      this.recovering.set(partition, done);
+    }
+    return done;
+  }
+
+  private async recover(partition: number): Promise<void> {
+    const { requests, primaries } = this.config.kafka.topics;
+    await this.deps.writer.settle();
+    const offsets = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [requests, primaries] });
+    const from = (t: string) => Math.max(0, Number(offsets.find((o) => o.topic === t)?.partitions.find((x) => x.partition === partition)?.offset ?? 0));
+    const written = await this.deps.ledger.written({
+      partition,
+      requestTopic: requests,
+      requestFrom: from(requests),
+      primaryTopic: primaries,
+      primaryFrom: from(primaries),
+      memoryMs: 2 * this.config.join.windowMs,
+    });
+    this.deps.processor.assign(partition, written);
+    this.log.info({ partition, requestFrom: from(requests), primaryFrom: from(primaries), alreadyWritten: written.requestOffsets.size + written.primaryOffsets.size }, 'partition recovered');
+  }
+
+  private async waitForCapacity(p: number, stream: Stream, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+    const { processor, writer, metrics } = this.deps;
+    const other: Stream = stream === 'requests' ? 'primaries' : 'requests';
+    const full = () =>
+      writer.pendingRows >= this.config.sink.maxPendingRows ||
+      (processor.buffered() >= this.config.join.maxBuffered && processor.buffered(p, stream) >= processor.buffered(p, other));
+    if (!full()) return;
+    metrics?.paused.set(1);
+    while (full() && isRunning()) {
+      await new Promise((r) => setTimeout(r, 50));
+      await heartbeat();
+    }
+    metrics?.paused.set(0);
+  }
+
+  private async commit(): Promise<void> {
+    const { requests, primaries } = this.config.kafka.topics;
+    const toCommit: { topic: string; partition: number; offset: string }[] = [];
+    for (const p of this.recovering.keys()) {
+      if (!this.deps.processor.has(p)) continue;
+      for (const [stream, topic] of [['requests', requests], ['primaries', primaries]] as const) {
+        const off = this.deps.processor.committable(p, stream);
+        const key = `${topic}:${p}`;
+        if (off === null || this.committed.get(key) === off) continue;
+        toCommit.push({ topic, partition: p, offset: String(off) });
+      }
+    }
+    if (toCommit.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(toCommit);
+      for (const c of toCommit) this.committed.set(`${c.topic}:${c.partition}`, Number(c.offset));
+    } catch (err) {
+      // A rebalance in progress refuses commits; the next owner starts from the last good commit.
+      this.log.warn({ err: String(err) }, 'offset commit refused; will retry');
+    }
+  }
+}

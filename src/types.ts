@@ -1,0 +1,51 @@
+// Plain types shared by the stages. Nothing here imports an I/O library.
+import type { MirroredRequest } from './contracts/request.ts';
+import type { PrimaryOutput } from './contracts/primary-output.ts';
+
+export type { MirroredRequest, PrimaryOutput };
+
+/** Which input a record came from. Replay files use the same two names. */
+export type Stream = 'requests' | 'primaries';
+
+/** Where a record came from: its identity for counting exactly once. */
+export interface SourceRef {
+  readonly stream: Stream;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** A record as any source hands it over. */
+export interface RawRecord {
+  readonly ref: SourceRef;
+  readonly key: string | null;
+  readonly value: Buffer | string | null;
+}
+
+export type CandidateErrorCode = 'MISSING_FEATURE' | 'WRONG_TYPE' | 'NON_FINITE' | 'RUNTIME_ERROR';
+
+/** What the candidate answered for one request (mirrors src/score's ScoreResult). */
+export type CandidateResult =
+  | { ok: true; scores?: number[]; label?: string; value?: number; latencyMs: number; computeMs: number }
+  | { ok: false; code: CandidateErrorCode; reason: string; latencyMs: number; computeMs: number };
+
+/** A primary output with the identity of the record that carried it. */
+export interface PrimarySide {
+  readonly ref: SourceRef;
+  readonly version: string;
+  readonly eventTime: number;
+  readonly output: PrimaryOutput['output'];
+  readonly latencyMs: number;
+  readonly error: { code: string; message?: string } | null;
+  readonly costUsd: number | undefined;
+  /** Inline outputs share the request's record. */
+  readonly inline: boolean;
+}
+
+/** A decoded request, scored (or not: schema mismatch) by the time it reaches the join. */
+export interface RequestSide {
+  readonly ref: SourceRef;
+  readonly msg: MirroredRequest;
+  readonly candidate: CandidateResult | null;
+  readonly schemaMismatch: boolean;
+}
