@@ -1,0 +1,76 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createLogger } from '../../src/ops/logger.ts';
+import { replayFile } from '../../src/pipeline/replay.ts';
+import { createStoreRunner } from '../../src/query/index.ts';
+import { openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
+import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
+import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/index.ts';
+import { testConfig } from '../support/config.ts';
+import { groundTruth } from '../support/ground-truth.ts';
+import { countRejects, readFigures } from '../support/stats.ts';
+
+const logger = createLogger({ level: 'warn' });
+const ds = loadDataset('breast_cancer');
+const traffic = generateTraffic({
+  dataset: ds,
+  model: 'diagnosis',
+  primaryVersion: 'v9',
+  count: 3000,
+  seed: 7,
+  duplicateRate: 0.03,
+  invalidRate: 0.02,
+  missingPrimaryRate: 0.05,
+  inlinePrimaryRate: 0.1,
+  primaryErrorRate: 0.02,
+  reorderRate: 0.2,
+});
+const truth = groundTruth(traffic, ds, 'diagnosis', 'v10');
+
+describe('replay of generated traffic', () => {
+  const config = testConfig();
+  const file = join(mkdtempSync(join(tmpdir(), 'shadow-replay-')), 'traffic.ndjson');
+  let store: Store;
+
+  before(async () => {
+    writeNdjson(file, traffic.envelopes);
+    store = await openStore(config.clickhouse);
+    await migrate(store);
+  });
+  after(() => store.close());
+
+  it('writes exactly the ground-truth figures to stats_1m, overall and per segment', async () => {
+    const result = await replayFile(file, config, store, logger);
+    assert.equal(result.records, traffic.envelopes.length);
+    const q = createStoreRunner(store);
+    const got = await readFigures(q, store.database, 'diagnosis', 'v10');
+    assert.deepEqual(got.overall, truth.overall);
+    for (const [key, want] of truth.segments) {
+      const { duplicates: _d, ...rest } = got.segments.get(key) ?? assert.fail(`segment ${key} missing`);
+      const { duplicates: _w, ...wantRest } = want;
+      assert.deepEqual(rest, wantRest, key);
+    }
+    assert.equal(await countRejects(q, store.database), truth.rejects);
+  });
+
+  it('replaying the same file again changes no count', async () => {
+    const again = await replayFile(file, config, store, logger);
+    assert.equal(again.outcomes, 0);
+    assert.equal(again.skipped, traffic.envelopes.length);
+    const q = createStoreRunner(store);
+    assert.deepEqual((await readFigures(q, store.database, 'diagnosis', 'v10')).overall, truth.overall);
+    assert.equal(await countRejects(q, store.database), truth.rejects);
+  });
+
+  it('holds each disagreement once in shadow.disagreements', async () => {
+    const q = createStoreRunner(store);
+    const [r] = await q.query<{ n: string; ids: string }>(
+      `SELECT countIf(agree = 0) AS n, uniqExactIf(request_id, agree = 0) AS ids FROM ${store.database}.disagreements`,
+    );
+    assert.equal(Number(r!.n), truth.overall.both_ok - truth.overall.agreements);
+    assert.equal(Number(r!.ids), Number(r!.n));
+  });
+});
