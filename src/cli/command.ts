@@ -9,6 +9,13 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
+/** What the command list holds: enough for `--help`, the command itself loaded on use. */
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Options every command accepts. */

@@ -1,8 +1,8 @@
 import { isShadowError, errorMessage } from '../errors.ts';
-import type { Command } from './command.ts';
+import type { CommandEntry } from './command.ts';
 import { commands } from './commands.ts';
 
-function usage(list: readonly Command[]): string {
+function usage(list: readonly CommandEntry[]): string {
   const width = Math.max(...list.map((c) => c.name.length));
   const lines = list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `shadow-compare: compare a candidate model with production on mirrored traffic
@@ -21,16 +21,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage(commands));
     return name ? 0 : 2;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     process.stderr.write(`unknown command "${name}"\n\n${usage(commands)}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${command.help}\n`);
-    return 0;
-  }
   try {
+    const command = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${command.help}\n`);
+      return 0;
+    }
     return await command.run(rest);
   } catch (err) {
     const code = isShadowError(err) ? err.code : 'SHADOW_INTERNAL';

@@ -1,4 +1,4 @@
-import type { PrimarySide, RequestSide, SourceRef } from '../types.ts';
+import type { PrimarySide, RequestSide, SourceRef, Stream } from '../types.ts';
 
 export type JoinEvent =
   | { readonly type: 'pair'; readonly request: RequestSide; readonly primary: PrimarySide }
@@ -18,8 +18,10 @@ interface Pending<T> {
 
 /**
  * Windowed outer join of the requests and primary outputs of one partition, keyed by request id.
- * Stream time is the largest event time seen; it also moves with the wall clock while the partition
- * is idle, so the last window closes without new records. Ids already emitted are remembered for two
+ * Stream time is the smaller of the two streams' largest event times, so a stream that is read ahead
+ * of the other (a backlog, a slow fetch) cannot expire records whose partners are simply not read
+ * yet. A stream silent for idleMs of wall time stops holding time back, and when both are silent time
+ * moves with the wall clock, so the last window closes without new records. Ids already emitted are remembered for two
  * windows, so a redelivery is reported as a duplicate instead of being counted again.
  */
 export class PartitionJoin {
@@ -28,8 +30,10 @@ export class PartitionJoin {
   private readonly emittedRequests = new Map<string, number>();
   private readonly emittedPrimaries = new Map<string, number>();
   private streamTime = -Infinity;
-  private lastArrivalWall = 0;
-  private streamTimeAtArrival = -Infinity;
+  private readonly progress: Record<Stream, { maxEventTime: number; lastArrivalWall: number }> = {
+    requests: { maxEventTime: -Infinity, lastArrivalWall: -Infinity },
+    primaries: { maxEventTime: -Infinity, lastArrivalWall: -Infinity },
+  };
 
   constructor(private readonly opts: JoinOptions) {}
 
@@ -50,7 +54,7 @@ export class PartitionJoin {
   addRequest(req: RequestSide, wallNow: number): JoinEvent[] {
     const id = req.msg.request_id;
     const t = req.msg.event_time;
-    this.arrive(t, wallNow);
+    this.arrive('requests', t, wallNow);
     if (this.requests.has(id) || this.emittedRequests.has(id)) return [{ type: 'duplicate', ref: req.ref, requestId: id, eventTime: t }];
     const inline = req.msg.primary_output;
     if (inline) {
@@ -70,7 +74,7 @@ export class PartitionJoin {
 
   addPrimary(requestId: string, prim: PrimarySide, wallNow: number): JoinEvent[] {
     const t = prim.eventTime;
-    this.arrive(t, wallNow);
+    this.arrive('primaries', t, wallNow);
     if (this.primaries.has(requestId) || this.emittedPrimaries.has(requestId)) {
       return [{ type: 'duplicate', ref: prim.ref, requestId, eventTime: t }];
     }
@@ -110,7 +114,7 @@ export class PartitionJoin {
   /** End of a finite input (replay): everything still waiting is unmatched. */
   drain(): JoinEvent[] {
     this.streamTime = Infinity;
-    return this.expire(this.lastArrivalWall);
+    return this.expire(-Infinity);
   }
 
   /** Lowest event time still waiting, for metrics and tests. */
@@ -121,21 +125,29 @@ export class PartitionJoin {
     return min === Infinity ? null : min;
   }
 
-  private arrive(eventTime: number, wallNow: number): void {
-    this.streamTime = Math.max(this.currentStreamTime(wallNow), eventTime);
-    this.lastArrivalWall = wallNow;
-    this.streamTimeAtArrival = this.streamTime;
+  private arrive(stream: Stream, eventTime: number, wallNow: number): void {
+    const p = this.progress[stream];
+    p.maxEventTime = Math.max(p.maxEventTime, eventTime);
+    p.lastArrivalWall = wallNow;
   }
 
   private currentStreamTime(wallNow: number): number {
-    const idleFor = wallNow - this.lastArrivalWall;
-    if (this.streamTimeAtArrival === -Infinity || idleFor < this.opts.idleMs) return this.streamTime;
-    return Math.max(this.streamTime, this.streamTimeAtArrival + idleFor);
+    const streams = [this.progress.requests, this.progress.primaries];
+    const active = streams.filter((p) => p.maxEventTime > -Infinity && wallNow - p.lastArrivalWall < this.opts.idleMs);
+    let t: number;
+    if (active.length > 0) {
+      t = Math.min(...active.map((p) => p.maxEventTime));
+    } else {
+      const seen = streams.filter((p) => p.maxEventTime > -Infinity);
+      if (seen.length === 0) return this.streamTime;
+      const lastWall = Math.max(...seen.map((p) => p.lastArrivalWall));
+      t = Math.max(...seen.map((p) => p.maxEventTime)) + (wallNow - lastWall);
+    }
+    this.streamTime = Math.max(this.streamTime, t);
+    return this.streamTime;
   }
 }
 
-// Maps iterate in insertion order, which follows event time closely enough: stopping at the first
-// young entry keeps each tick cheap, at the price of keeping a few stragglers one tick longer.
 function forgetBefore(map: Map<string, number>, cutoff: number): void {
   for (const [id, t] of map) {
     if (t >= cutoff) break;

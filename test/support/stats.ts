@@ -12,7 +12,7 @@ export async function readFigures(q: QueryRunner, db: string, model: string, cv:
      GROUP BY dimension, value`,
     { m: model, v: cv },
   );
-  const toFigures = (r: Record<string, string>) => Object.fromEntries(COLUMNS.map((c) => [c, Number(r[c])])) as unknown as Figures;
+  const toFigures = (r: Record<string, string>) => Object.fromEntries(COLUMNS.map((c) => [c, Number(r[c] ?? 0)])) as unknown as Figures;
   const overall = rows.find((r) => r.dimension === '__all__');
   const segments = new Map(rows.filter((r) => r.dimension !== '__all__').map((r) => [`${r.dimension}=${r.value}`, toFigures(r)]));
   return { overall: overall ? toFigures(overall) : toFigures({}), segments };

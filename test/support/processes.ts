@@ -1,0 +1,70 @@
+// Runs `shadow-compare run` as child processes: the embedded ClickHouse locks its data directory to
+// one process, so each instance is its own process with its own directory, as in production.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../src/config/index.ts';
+import { REPO } from './config.ts';
+
+export interface Instance {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** Starts one processor with `config` (its own data dir and HTTP port); resolves once /readyz answers. */
+export async function startInstance(config: Readonly<Config>, name: string): Promise<Instance> {
+  const dir = mkdtempSync(join(tmpdir(), `shadow-${name}-`));
+  const port = await freePort();
+  const full = { ...config, http: { ...config.http, port }, clickhouse: { ...config.clickhouse, dataDir: join(dir, 'data') } };
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(full));
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'shadow-compare.js'), 'run', '--config', file, '--log-level', 'info'], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KAFKA_BROKERS: config.kafka.brokers.join(',') },
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 60_000, () => `instance ${name} not ready:\n${out.slice(-3000)}`, exited);
+  return { child, url, output: () => out, exited };
+}
+
+export async function stopInstance(i: Instance, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (i.child.exitCode !== null) return i.child.exitCode;
+  i.child.kill(signal);
+  return i.exited;
+}
+
+export async function query<T>(url: string, sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const res = await fetch(`${url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, params }) });
+  const body = (await res.json()) as { rows?: T[]; error?: unknown };
+  if (!res.ok || !body.rows) throw new Error(`query failed (${res.status}): ${JSON.stringify(body.error)}`);
+  return body.rows;
+}
+
+export async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, describe: () => string, abort?: Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let aborted = false;
+  void abort?.then(() => (aborted = true));
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    if (aborted) throw new Error(`process exited early: ${describe()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+}
