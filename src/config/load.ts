@@ -43,7 +43,7 @@ function envOverrides(env: Env): Record<string, unknown> {
   if (env.KAFKA_SSL) kafka.ssl = env.KAFKA_SSL === '1' || env.KAFKA_SSL === 'true';
   if (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD) {
     kafka.sasl = {
-      mechanism: env.KAFKA_SASL_MECHANISM ?? 'scram-sha-512',
+      mechanism: env.KAFKA_SASL_MECHANISM,
       username: env.KAFKA_SASL_USERNAME,
       password: env.KAFKA_SASL_PASSWORD,
     };

@@ -19,8 +19,9 @@ export interface DecodeOptions {
 export function decode(record: RawRecord, opts: DecodeOptions): Decoded {
   const { value } = record;
   if (value === null || value.length === 0) return { ok: false, code: 'EMPTY', reason: 'empty message value' };
-  if (value.length > opts.maxMessageBytes) {
-    return { ok: false, code: 'TOO_LARGE', reason: `message is ${value.length} bytes; limit is ${opts.maxMessageBytes}` };
+  const bytes = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+  if (bytes > opts.maxMessageBytes) {
+    return { ok: false, code: 'TOO_LARGE', reason: `message is ${bytes} bytes; limit is ${opts.maxMessageBytes}` };
   }
   let json: unknown;
   try {
