@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS ${db}.outcomes
     error_message           String,
     raw_payload             String,                   -- rejects: payload, truncated to sink.rawPayloadMaxBytes
     raw_bytes               UInt32,
+    block_token             String,                   -- insert_deduplication_token of the block this row came in
     ingested_at             DateTime64(3, 'UTC') DEFAULT now64(3),
     INDEX idx_req_offset req_offset TYPE minmax GRANULARITY 1,
     INDEX idx_prim_offset prim_offset TYPE minmax GRANULARITY 1

@@ -8,6 +8,8 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly records = new Counter({ name: 'shadow_records_total', help: 'Input records consumed', labelNames: ['stream'], registers: [this.registry] });
   private readonly rejects = new Counter({ name: 'shadow_rejects_total', help: 'Records rejected by decode/validation', registers: [this.registry] });
+  private readonly candidateErrors = new Counter({ name: 'shadow_candidate_errors_total', help: 'Requests the candidate could not score', registers: [this.registry] });
+  readonly eventLoopDelayP99 = new Gauge({ name: 'shadow_event_loop_delay_p99_seconds', help: 'Event-loop delay p99 over the last 10 s', registers: [this.registry] });
   private readonly rows = new Counter({ name: 'shadow_outcome_rows_written_total', help: 'Outcome rows durably written', registers: [this.registry] });
   private readonly retries = new Counter({ name: 'shadow_insert_retries_total', help: 'Insert attempts retried', registers: [this.registry] });
   private readonly insertSeconds = new Histogram({
@@ -31,9 +33,16 @@ export class Metrics {
     this.records.inc({ stream }, n);
   }
 
-  rejected(n: number): void {
-    if (n > 0) this.rejects.inc(n);
+  /** Mirrors the processor's cumulative counters (called periodically, not per record). */
+  observeProcessor(c: { rejects: number; candidateErrors: number }): void {
+    const dr = c.rejects - this.seen.rejects;
+    const dc = c.candidateErrors - this.seen.candidateErrors;
+    if (dr > 0) this.rejects.inc(dr);
+    if (dc > 0) this.candidateErrors.inc(dc);
+    this.seen = { rejects: c.rejects, candidateErrors: c.candidateErrors };
   }
+
+  private seen = { rejects: 0, candidateErrors: 0 };
 
   inserted(rows: number, ms: number): void {
     this.rows.inc(rows);

@@ -40,6 +40,8 @@ export interface OutcomeRow {
   error_message: string;
   raw_payload: string;
   raw_bytes: number;
+  /** Set by the writer: the dedup token of the block, so recovery can re-send exactly that block. */
+  block_token: string;
 }
 
 export type OutcomeKind = 'compared' | 'unmatched_request' | 'unmatched_primary' | 'schema_mismatch' | 'duplicate' | 'reject';
@@ -87,5 +89,6 @@ export function emptyRow(): OutcomeRow {
     error_message: '',
     raw_payload: '',
     raw_bytes: 0,
+    block_token: '',
   };
 }

@@ -13,6 +13,8 @@ export interface Pipeline {
   readonly processor: Processor;
   readonly writer: BatchWriter;
   readonly scorer: Scorer;
+  /** The row sink the writer uses (with the test seam applied); recovery re-sends blocks through it. */
+  readonly sink: RowSink;
   /** Resolves with the first non-retryable sink failure. */
   readonly fatal: Promise<ShadowError>;
   close(): Promise<void>;
@@ -82,6 +84,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     processor,
     writer,
     scorer,
+    sink,
     fatal,
     async close() {
       await writer.stop();

@@ -30,6 +30,7 @@ export interface ProcessorCounters {
   rejects: number;
   skipped: number;
   outcomes: number;
+  candidateErrors: number;
 }
 
 /**
@@ -39,7 +40,7 @@ export interface ProcessorCounters {
  */
 export class Processor {
   private readonly parts = new Map<number, PartitionState>();
-  readonly counters: ProcessorCounters = { records: 0, rejects: 0, skipped: 0, outcomes: 0 };
+  readonly counters: ProcessorCounters = { records: 0, rejects: 0, skipped: 0, outcomes: 0, candidateErrors: 0 };
   private readonly maxMessageBytes: number;
 
   constructor(
@@ -139,6 +140,7 @@ export class Processor {
     const pinned = this.config.candidate.featureSchemaVersion;
     const toScore = requests.filter((r) => r.msg.feature_schema_version === pinned);
     const results = toScore.length ? await this.deps.scorer.score(toScore.map((r) => r.msg.features)) : [];
+    for (const r of results) if (!r.ok) this.counters.candidateErrors++;
     let i = 0;
     return requests.map(({ record, msg }) => {
       const mismatch = msg.feature_schema_version !== pinned;

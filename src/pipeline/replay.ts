@@ -29,7 +29,7 @@ export async function replayFile(path: string, config: Readonly<Config>, store: 
   const pipeline = await buildPipeline(config, store, logger, { ...opts, now: () => 0 });
   const { processor, writer } = pipeline;
   const topics = await replayTopics(path);
-  const ledger = createLedger(store, config.model, config.candidate.version);
+  const ledger = createLedger(store, config.model, config.candidate.version, pipeline.sink);
   const written = await ledger.written({
     partition: 0,
     requestTopic: topics.requests,
@@ -38,6 +38,7 @@ export async function replayFile(path: string, config: Readonly<Config>, store: 
     primaryFrom: 0,
     memoryMs: 2 * config.join.windowMs,
   });
+  await ledger.repair(written.blocks);
   processor.assign(0, written);
   let lastProgress = performance.now();
   const every = opts.progressEveryMs ?? 2000;

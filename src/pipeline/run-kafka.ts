@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Config } from '../config/index.ts';
 import type { ShadowError } from '../errors.ts';
 import type { Logger } from '../ops/logger.ts';
@@ -33,13 +34,21 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     kafka,
     processor: pipeline.processor,
     writer: pipeline.writer,
-    ledger: createLedger(store, config.model, config.candidate.version),
+    ledger: createLedger(store, config.model, config.candidate.version, pipeline.sink),
     logger,
     metrics,
   });
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  let ticks = 0;
   const gauges = setInterval(() => {
     metrics.joinBuffered.set(pipeline.processor.buffered());
     metrics.sinkPending.set(pipeline.writer.pendingRows);
+    metrics.observeProcessor(pipeline.processor.counters);
+    if (++ticks % 10 === 0) {
+      metrics.eventLoopDelayP99.set(loopDelay.percentile(99) / 1e9);
+      loopDelay.reset();
+    }
   }, 1000);
   gauges.unref();
   const http = await startHttpServer(config.http.host, config.http.port, { metrics, ready: () => source.ready, ...(opts.post ? { post: opts.post } : {}) }, logger);
@@ -52,6 +61,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     stop() {
       stopping ??= (async () => {
         clearInterval(gauges);
+        loopDelay.disable();
         await source.stop();
         await pipeline.close();
         await http.close();

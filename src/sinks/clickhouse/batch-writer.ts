@@ -96,7 +96,10 @@ export class BatchWriter {
 
   private async write(block: Outcome[]): Promise<void> {
     const token = blockToken(block.flatMap((o) => o.refs));
-    const rows = block.map((o) => o.row);
+    const rows = block.map((o) => {
+      o.row.block_token = token;
+      return o.row;
+    });
     for (let attempt = 1; ; attempt++) {
       const t0 = performance.now();
       try {

@@ -1,4 +1,6 @@
+import type { OutcomeRow } from '../../outcomes/index.ts';
 import type { Store } from './client.ts';
+import type { RowSink } from './outcome-sink.ts';
 
 /** What a previous owner of a partition already wrote: identities to skip and ids to treat as seen. */
 export interface WrittenSet {
@@ -7,6 +9,8 @@ export interface WrittenSet {
   readonly requestIds: string[];
   readonly primaryIds: string[];
   readonly maxEventTime: number;
+  /** Blocks holding rows at or after the committed offsets: written, maybe not all their views. */
+  readonly blocks: string[];
 }
 
 export interface LedgerQuery {
@@ -21,6 +25,11 @@ export interface LedgerQuery {
 
 export interface Ledger {
   written(q: LedgerQuery): Promise<WrittenSet>;
+  /**
+   * Sends each block again with its own token. The outcomes table drops it as a duplicate; a view
+   * that missed it (the process died between the table's part and the view's) gets it now, once.
+   */
+  repair(blocks: readonly string[]): Promise<number>;
 }
 
 interface Row {
@@ -31,17 +40,18 @@ interface Row {
   prim_topic: string;
   prim_offset: string | number;
   t: string | number;
+  block_token: string;
 }
 
 /**
  * Reads back the identities written for a partition at or after the offsets it will be re-read
  * from, plus recent request ids. This is what makes a restart or a rebalance count nothing twice.
  */
-export function createLedger(store: Store, model: string, candidateVersion: string): Ledger {
+export function createLedger(store: Store, model: string, candidateVersion: string, sink: RowSink): Ledger {
   const t = `${store.database}.outcomes`;
   const scope = 'candidate_version = {cv:String} AND model IN ({model:String}, \'\') AND source_partition = {p:Int32}';
   const query = `
-    SELECT kind, request_id, req_topic, req_offset, prim_topic, prim_offset, toUnixTimestamp64Milli(event_time) AS t
+    SELECT kind, request_id, req_topic, req_offset, prim_topic, prim_offset, toUnixTimestamp64Milli(event_time) AS t, block_token
     FROM ${t}
     WHERE ${scope}
       AND ((req_topic = {rt:String} AND req_offset >= {ro:Int64})
@@ -56,22 +66,40 @@ export function createLedger(store: Store, model: string, candidateVersion: stri
       });
       return collect(await rs.json<Row>(), q);
     },
+    async repair(blocks) {
+      let rows = 0;
+      for (const token of blocks) {
+        const rs = await store.client.query({
+          query: `SELECT * EXCEPT ingested_at FROM ${t} WHERE block_token = {token:String}`,
+          format: 'JSONEachRow',
+          query_params: { token },
+        });
+        const block = await rs.json<OutcomeRow>();
+        if (block.length) await sink.insert(block, token);
+        rows += block.length;
+      }
+      return rows;
+    },
   };
 }
 
 function collect(rows: Row[], q: LedgerQuery): WrittenSet {
-  const out: WrittenSet = { requestOffsets: new Set(), primaryOffsets: new Set(), requestIds: [], primaryIds: [], maxEventTime: 0 };
+  const out = { requestOffsets: new Set<number>(), primaryOffsets: new Set<number>() };
+  const blocks = new Set<string>();
   const ids = { req: new Set<string>(), prim: new Set<string>() };
   let maxT = 0;
   for (const r of rows) {
     const ro = Number(r.req_offset);
     const po = Number(r.prim_offset);
-    if (r.req_topic === q.requestTopic && ro >= q.requestFrom) out.requestOffsets.add(ro);
-    if (r.prim_topic === q.primaryTopic && po >= q.primaryFrom) out.primaryOffsets.add(po);
+    const reqUncommitted = r.req_topic === q.requestTopic && ro >= q.requestFrom;
+    const primUncommitted = r.prim_topic === q.primaryTopic && po >= q.primaryFrom;
+    if (reqUncommitted) out.requestOffsets.add(ro);
+    if (primUncommitted) out.primaryOffsets.add(po);
+    if ((reqUncommitted || primUncommitted) && r.block_token) blocks.add(r.block_token);
     if (r.kind === 'reject' || r.kind === 'duplicate') continue;
     if (ro >= 0) ids.req.add(r.request_id);
     if (po >= 0 || r.kind === 'compared') ids.prim.add(r.request_id);
     maxT = Math.max(maxT, Number(r.t));
   }
-  return { ...out, requestIds: [...ids.req], primaryIds: [...ids.prim], maxEventTime: maxT };
+  return { ...out, requestIds: [...ids.req], primaryIds: [...ids.prim], maxEventTime: maxT, blocks: [...blocks] };
 }

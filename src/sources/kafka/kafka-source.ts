@@ -147,8 +147,12 @@ export class KafkaSource {
       primaryFrom: from(primaries),
       memoryMs: 2 * this.config.join.windowMs,
     });
+    const repaired = await this.deps.ledger.repair(written.blocks);
     this.deps.processor.assign(partition, written);
-    this.log.info({ partition, requestFrom: from(requests), primaryFrom: from(primaries), alreadyWritten: written.requestOffsets.size + written.primaryOffsets.size }, 'partition recovered');
+    this.log.info(
+      { partition, requestFrom: from(requests), primaryFrom: from(primaries), alreadyWritten: written.requestOffsets.size + written.primaryOffsets.size, blocksResent: written.blocks.length, rowsResent: repaired },
+      'partition recovered',
+    );
   }
 
   private async waitForCapacity(p: number, stream: Stream, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
