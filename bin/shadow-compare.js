@@ -4,4 +4,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a command has finished its own cleanup by now, and a library handle left open
+// (a socket, a timer) must not keep a failed command alive.
+process.exit(await main(process.argv.slice(2)));

@@ -52,7 +52,13 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
   }, 1000);
   gauges.unref();
   const http = await startHttpServer(config.http.host, config.http.port, { metrics, ready: () => source.ready, ...(opts.post ? { post: opts.post } : {}) }, logger);
-  await source.start();
+  try {
+    await source.start();
+  } catch (err) {
+    clearInterval(gauges);
+    await Promise.allSettled([http.close(), pipeline.close()]);
+    throw err;
+  }
   let stopping: Promise<void> | null = null;
   return {
     httpUrl: http.url,

@@ -108,3 +108,18 @@ describe('two processor instances in one consumer group on the real broker', () 
     }
   });
 });
+
+describe('processor start-up on topics that are not co-partitioned', () => {
+  it('refuses to start and names both partition counts', async () => {
+    const brokers = await useKafka();
+    const kafka = new Kafka({ clientId: 'test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const topics = { requests: uniqueName('requests'), primaries: uniqueName('primaries') };
+    await createTopics(kafka, topics, 3, 2);
+    const config = testConfig({ kafka: { brokers: brokers.split(','), groupId: uniqueName('group'), topics } });
+    await assert.rejects(startInstance(config, 'bad'), (err: Error) => {
+      assert.match(err.message, /SHADOW_TOPOLOGY/);
+      assert.match(err.message, /has 3 partitions.*has 2/);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,44 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../src/ops/logger.ts';
+import { replayFile } from '../../src/pipeline/replay.ts';
+import { openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
+import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
+import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/index.ts';
+import { REPO, testConfig } from '../support/config.ts';
+
+/** The ```sql blocks of the README's "Analyst queries" section, verbatim. */
+function readmeQueries(): string[] {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const section = readme.split('### Analyst queries')[1]?.split('\n## ')[0] ?? '';
+  return [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
+}
+
+describe('README analyst queries', () => {
+  const config = testConfig();
+  let store: Store;
+
+  before(async () => {
+    store = await openStore(config.clickhouse);
+    await migrate(store);
+    const file = join(mkdtempSync(join(tmpdir(), 'shadow-readme-')), 't.ndjson');
+    writeNdjson(file, generateTraffic({ dataset: loadDataset('breast_cancer'), model: 'diagnosis', primaryVersion: 'v9', count: 2000, seed: 3 }).envelopes);
+    await replayFile(file, config, store, createLogger({ level: 'warn' }));
+  });
+  after(() => store.close());
+
+  it('has at least three analyst queries', () => {
+    assert.ok(readmeQueries().length >= 3, `found ${readmeQueries().length}`);
+  });
+
+  it('runs every analyst query as written and gets rows back', async () => {
+    for (const sql of readmeQueries()) {
+      const rs = await store.client.query({ query: sql, format: 'JSONEachRow' });
+      const rows = await rs.json<Record<string, unknown>>();
+      assert.ok(rows.length > 0, `no rows from:\n${sql}`);
+    }
+  });
+});
