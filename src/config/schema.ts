@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { GateConfigSchema } from '../gate/config.ts';
+import { RegistryConfigSchema } from '../registry/config.ts';
 
 // One schema assembled from per-stage parts. `.strict()` everywhere: a typo in a key is an error,
 // not a silently ignored setting. Defaults live here and are documented in the README.
@@ -74,7 +76,7 @@ const kafka = z
       .default(false),
     sasl: z
       .object({
-        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).default('scram-sha-512'),
         username: z.string().min(1),
         password: z.string().min(1),
       })
@@ -126,7 +128,8 @@ export const ConfigSchema = z
     http: http.default(http.parse({})),
     owner: z.string().optional(),
     runbook: z.string().optional(),
-    gate: z.record(z.string(), z.unknown()).optional(),
+    gate: GateConfigSchema.optional(),
+    registry: RegistryConfigSchema.default(RegistryConfigSchema.parse({})),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -5,3 +5,4 @@ export { createStoreRunner, type StoreRunnerOptions } from './store-runner.ts';
 export { createHttpRunner, type HttpRunnerOptions } from './http-runner.ts';
 export { handleQueryRequest, handleInsertRequest, type EndpointResponse } from './handler.ts';
 export { assertReadOnlySql } from './read-only.ts';
+export { openQueryRunner, type OpenedRunner } from './open.ts';

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
@@ -42,23 +42,47 @@ async function openServer(cfg: ClickHouseConfig, url: string): Promise<Store> {
 
 function openEmbedded(cfg: ClickHouseConfig): Store {
   const dir = resolve(cfg.dataDir);
+  assertNotHeld(dir);
   mkdirSync(dir, { recursive: true });
   let connection;
   try {
     connection = createChdbConnection({ path: dir });
   } catch (err) {
-    // chDB locks its directory per process (Code 76 "Cannot lock file .../status"); the native error
-    // only says "Failed to create connection", so name the likely cause and the ways out.
-    const locked = existsSync(join(dir, 'status'));
-    const msg = locked
-      ? `the embedded ClickHouse data directory ${dir} is in use by another process (e.g. a running ` +
-        '`shadow-compare run`). Query through that process instead (add `--via http://HOST:PORT` with its ' +
-        'HTTP port), stop it first, or use a ClickHouse server (CLICKHOUSE_URL).'
-      : `cannot open the embedded ClickHouse data directory ${dir}: ${errorMessage(err)}`;
-    throw new ShadowError(locked ? 'SHADOW_STORE_LOCKED' : 'SHADOW_SINK', msg, { cause: err });
+    throw new ShadowError('SHADOW_SINK', `cannot open the embedded ClickHouse data directory ${dir}: ${errorMessage(err)}`, { cause: err });
   }
   // chdb types its Connection against @clickhouse/client-common, which @clickhouse/client 1.23 now
   // bundles under its own path: the shapes are identical, the nominal types are not.
   const client = createClient({ connection: connection as unknown as EmbeddedConnection, clickhouse_settings: { date_time_input_format: 'best_effort' } });
   return { client, database: cfg.database, mode: 'embedded', location: dir, close: () => client.close() };
+}
+
+/**
+ * Fails fast, before chDB is touched, when another live process holds the data directory: chDB locks
+ * it per process (Code 76 "Cannot lock file .../status") and prints that native line itself, which
+ * operators should not see. ClickHouse writes the holder's PID into `<dir>/status` and removes the
+ * file on a clean close; a file left by a killed process names a dead PID and is ignored.
+ */
+export function assertNotHeld(dir: string): void {
+  let pid: number;
+  try {
+    pid = Number(/^PID: (\d+)/m.exec(readFileSync(join(dir, 'status'), 'utf8'))?.[1]);
+  } catch {
+    return;
+  }
+  if (!pid || pid === process.pid || !alive(pid)) return;
+  throw new ShadowError(
+    'SHADOW_STORE_LOCKED',
+    `the embedded ClickHouse data directory ${dir} is in use by another process (pid ${pid}, e.g. a running ` +
+      '`shadow-compare run`). Query through that process instead (add `--via http://HOST:PORT` with its ' +
+      'HTTP port), stop it first, or use a ClickHouse server (CLICKHOUSE_URL).',
+  );
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { createContext, type Context } from './context.ts';
+import { GATE_HELP, GATE_OPTIONS, gateConfigWith, parseEnd } from './gate.ts';
+import { ShadowError, errorMessage } from '../errors.ts';
+import { GATE_EXIT_CODES, formatReport, recordDecision, runGate, type GateReport } from '../gate/index.ts';
+import { openQueryRunner, type OpenedRunner } from '../query/index.ts';
+import { actorName, formatFlip, openRegistry, promoteVersion, recordPromotion, type FlipResult } from '../registry/index.ts';
+
+export const promoteCommand: Command = {
+  name: 'promote',
+  summary: 'make a registered version production (optionally only if the gate says PROMOTE)',
+  help: `Usage: shadow-compare promote MODEL VERSION [--if-gate-passes] [options]
+
+Checks VERSION's artifact (present, sha256 unchanged, loads in onnxruntime), publishes it as the
+production version (registry file; with registry.backend: kafka also the compacted flag topic) and
+records the promotion in <database>.promotions. A failed check changes nothing (exit 2, SHADOW_REGISTRY).
+With --if-gate-passes the gate judges VERSION first; HOLD (exit 3) or REJECT (exit 1) promote nothing,
+and the gate decision is recorded with a link to the promotion it allowed.
+
+Options:
+      --if-gate-passes  run the gate on VERSION first and promote only on PROMOTE
+      --reason TEXT     recorded with the promotion
+${GATE_HELP}
+${COMMON_HELP}`,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { ...GATE_OPTIONS, 'if-gate-passes': { type: 'boolean', default: false }, reason: { type: 'string' } });
+    if (positionals.length !== 2) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare promote MODEL VERSION [--if-gate-passes]');
+    const [model, version] = positionals as [string, string];
+    const ctx = createContext(values);
+    const actor = actorName(values.actor);
+    const reason = values.reason ?? '';
+    if (!values['if-gate-passes']) {
+      const flip = await flipTo(ctx, { model, version, actor, reason });
+      const warning = await audit(ctx, values.via, (r) => recordPromotion(r.runner, flip, ctx.config.registry.backend));
+      print(values.json, flip, ctx, warning);
+      return 0;
+    }
+    const opened = await openQueryRunner(ctx.config, { via: values.via });
+    try {
+      const report = await runGate(opened.runner, {
+        model, candidate: version, database: ctx.config.clickhouse.database,
+        config: gateConfigWith(ctx.config.gate, values.window), end: parseEnd(values.end), now: new Date(),
+      });
+      const record = (promotionId?: string) => recordDecision(opened.runner, report, { actor, source: opened.source, promotionId });
+      if (report.decision !== 'PROMOTE') {
+        await record();
+        printGate(values.json, report, `not promoted: the gate decided ${report.decision}`);
+        return GATE_EXIT_CODES[report.decision];
+      }
+      let flip: FlipResult;
+      try {
+        flip = await flipTo(ctx, { model, version, actor, reason: reason || 'gate passed', gateDecisionId: report.decisionId, promotionId: randomUUID() });
+      } catch (err) {
+        await record().catch(() => {});
+        throw err;
+      }
+      // Production has flipped: audit failures are reported, not turned into a failed promotion.
+      const warnings = [
+        await record(flip.event.promotionId).then(() => null, (e: unknown) => `gate decision not recorded in gate_decisions: ${errorMessage(e)}`),
+        await recordPromotion(opened.runner, flip, ctx.config.registry.backend).then(() => null, (e: unknown) => `promotion not recorded in promotions: ${errorMessage(e)}`),
+      ].filter((w): w is string => w !== null);
+      if (values.json) process.stdout.write(`${JSON.stringify({ promoted: true, flip, gate: report, warnings }, null, 2)}\n`);
+      else {
+        process.stdout.write(formatReport(report));
+        process.stdout.write(`\n${formatFlip(flip, where(ctx))}`);
+      }
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      return 0;
+    } finally {
+      await opened.close();
+    }
+  },
+};
+
+async function flipTo(ctx: Context, input: Parameters<typeof promoteVersion>[1]): Promise<FlipResult> {
+  const reg = await openRegistry(ctx.config);
+  try {
+    return await promoteVersion(reg, input);
+  } finally {
+    await reg.close();
+  }
+}
+
+/** Writes the audit row; returns a warning instead of failing (the flip is done and must stand). */
+export async function audit(ctx: Context, via: string | undefined, write: (r: OpenedRunner) => Promise<void>): Promise<string | null> {
+  let opened: OpenedRunner | undefined;
+  try {
+    opened = await openQueryRunner(ctx.config, { via });
+    await write(opened);
+    return null;
+  } catch (err) {
+    return `not recorded in ${ctx.config.clickhouse.database}.promotions (the registry file has it): ${errorMessage(err)}`;
+  } finally {
+    await opened?.close().catch(() => {});
+  }
+}
+
+export function where(ctx: Context) {
+  return { backend: ctx.config.registry.backend, path: ctx.config.registry.path, topic: ctx.config.kafka.registryTopic };
+}
+
+function print(json: boolean | undefined, flip: FlipResult, ctx: Context, warning: string | null): void {
+  if (json) process.stdout.write(`${JSON.stringify({ promoted: true, flip, warnings: warning ? [warning] : [] }, null, 2)}\n`);
+  else process.stdout.write(formatFlip(flip, where(ctx)));
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
+}
+
+function printGate(json: boolean | undefined, report: GateReport, note: string): void {
+  if (json) process.stdout.write(`${JSON.stringify({ promoted: false, gate: report }, null, 2)}\n`);
+  else process.stdout.write(`${formatReport(report)}\n${note}\n`);
+}

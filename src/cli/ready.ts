@@ -1,0 +1,43 @@
+import { dirname, resolve } from 'node:path';
+import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { createContext } from './context.ts';
+import { ShadowError } from '../errors.ts';
+import { kafkaOptions, modelEntry, readProduction, readinessChecklist } from '../registry/index.ts';
+
+export const readyCommand: Command = {
+  name: 'ready',
+  summary: 'rollback-readiness checklist for a model, each item pass/fail',
+  help: `Usage: shadow-compare ready MODEL [options]
+
+Checks, and prints as pass/fail: production recorded; previous production version registered and
+loadable (artifact present, sha256 unchanged, loads in onnxruntime); gate thresholds configured
+(gate: section); alert thresholds configured (alerts: section); an owner named (owner:); the runbook
+file present (runbook:, relative to the config file); with registry.backend: kafka, the flag topic
+reachable and agreeing with the registry file.
+Exit code: 0 all pass, 1 any fails, 2 error.
+
+Options:
+      --json          print as JSON
+${COMMON_HELP}`,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { json: { type: 'boolean', default: false } });
+    if (positionals.length !== 1) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare ready MODEL');
+    const [model] = positionals as [string];
+    const ctx = createContext(values);
+    const entry = modelEntry(ctx.config.registry.path, model);
+    const published =
+      ctx.config.registry.backend === 'kafka'
+        ? await readProduction(model, { ...kafkaOptions(ctx.config), readyTimeoutMs: 15_000 }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
+        : undefined;
+    const items = await readinessChecklist({ model, entry, config: ctx.config, configDir: dirname(resolve(values.config ?? 'shadow-compare.yaml')), published });
+    const ok = items.every((i) => i.ok);
+    if (values.json) process.stdout.write(`${JSON.stringify({ model, ready: ok, items }, null, 2)}\n`);
+    else {
+      const width = Math.max(...items.map((i) => i.id.length));
+      process.stdout.write(`rollback readiness of ${model}\n`);
+      for (const i of items) process.stdout.write(`  ${i.ok ? 'PASS' : 'FAIL'}  ${i.id.padEnd(width)}  ${i.detail}\n`);
+      process.stdout.write(ok ? 'READY\n' : `NOT READY: ${items.filter((i) => !i.ok).length} item(s) failing\n`);
+    }
+    return ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,51 @@
+import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { createContext } from './context.ts';
+import { audit, where } from './promote.ts';
+import { ShadowError } from '../errors.ts';
+import { actorName, formatFlip, openRegistry, recordPromotion, rollbackVersion } from '../registry/index.ts';
+
+export const rollbackCommand: Command = {
+  name: 'rollback',
+  summary: 'return a model to its previous production version',
+  help: `Usage: shadow-compare rollback MODEL [--to VERSION] [options]
+
+Makes the version that was production before the current one production again (two rollbacks from
+v10 go to v9, then v8). The target's artifact is checked first (present, sha256 unchanged, loads in
+onnxruntime); a failed check changes nothing (exit 2, SHADOW_REGISTRY). The flag flips first; the
+audit row in <database>.promotions follows, and a failure there is a warning, not a failed rollback.
+
+Options:
+      --to VERSION    an earlier production version to return to (default: the previous one)
+      --reason TEXT   recorded with the rollback
+      --actor NAME    recorded as who rolled back (default: OS user)
+      --via URL       write the audit row through a running processor (http://HOST:PORT)
+      --json          print the result as JSON
+${COMMON_HELP}`,
+  async run(argv) {
+    const started = performance.now();
+    const { values, positionals } = parseFlags(argv, {
+      to: { type: 'string' }, reason: { type: 'string' }, actor: { type: 'string' }, via: { type: 'string' }, json: { type: 'boolean', default: false },
+    });
+    if (positionals.length !== 1) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare rollback MODEL [--to VERSION]');
+    const [model] = positionals as [string];
+    const ctx = createContext(values);
+    const reg = await openRegistry(ctx.config);
+    let flip;
+    try {
+      flip = await rollbackVersion(reg, { model, to: values.to, actor: actorName(values.actor), reason: values.reason ?? '' });
+    } finally {
+      await reg.close();
+    }
+    const flippedMs = performance.now() - started;
+    const warning = await audit(ctx, values.via, (r) => recordPromotion(r.runner, flip, ctx.config.registry.backend));
+    const totalMs = performance.now() - started;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ rolledBack: true, flip, flippedMs: Math.round(flippedMs), totalMs: Math.round(totalMs), warnings: warning ? [warning] : [] }, null, 2)}\n`);
+    } else {
+      process.stdout.write(formatFlip(flip, where(ctx)));
+      process.stdout.write(`  took         ${(flippedMs / 1000).toFixed(2)} s to flip, ${(totalMs / 1000).toFixed(2)} s with the audit row\n`);
+    }
+    if (warning) process.stderr.write(`warning: ${warning}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,72 @@
+import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { createContext } from './context.ts';
+import { ShadowError, errorMessage } from '../errors.ts';
+import { loadGateSql } from '../gate/index.ts';
+import { Duration, durationSeconds } from '../gate/config.ts';
+import { openQueryRunner, type QueryRunner } from '../query/index.ts';
+import { formatStatus, kafkaOptions, modelEntry, readProduction, type CandidateRow, type ModelEntry, type StatusView } from '../registry/index.ts';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show production, candidates (traffic and last gate decision) and promotion history',
+  help: `Usage: shadow-compare status MODEL [options]
+
+Production version and rollback target from the registry (and, with registry.backend: kafka, what the
+flag topic says), every registered or recently shadowed version with its comparisons, agreement and
+latest gate decision, and the promote/rollback history.
+
+Options:
+      --history N     history entries to show (default 20)
+      --window D      how far back the traffic figures go (default 7d)
+      --via URL       ask a running processor (http://HOST:PORT) instead of opening the store
+      --json          print as JSON
+${COMMON_HELP}`,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { history: { type: 'string', default: '20' }, window: { type: 'string', default: '7d' }, via: { type: 'string' }, json: { type: 'boolean', default: false } });
+    if (positionals.length !== 1) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare status MODEL');
+    const [model] = positionals as [string];
+    const historyLimit = Number(values.history);
+    if (!Number.isInteger(historyLimit) || historyLimit < 0) throw new ShadowError('SHADOW_CONFIG', `--history must be a whole number, got ${values.history}`);
+    const window = Duration.safeParse(values.window);
+    if (!window.success) throw new ShadowError('SHADOW_CONFIG', `--window: must be a duration like 30m, 12h or 7d, got ${values.window}`);
+    const ctx = createContext(values);
+    const entry = modelEntry(ctx.config.registry.path, model);
+    const opened = await openQueryRunner(ctx.config, { via: values.via });
+    let candidates: CandidateRow[];
+    try {
+      candidates = await candidateRows(opened.runner, ctx.config.clickhouse.database, model, entry, new Date(Date.now() - durationSeconds(window.data) * 1000));
+    } finally {
+      await opened.close();
+    }
+    const view: StatusView = { model, entry, candidates, historyLimit, window: window.data };
+    if (ctx.config.registry.backend === 'kafka') {
+      const published = await readProduction(model, kafkaOptions(ctx.config)).catch((err: unknown) => ({ error: errorMessage(err) }));
+      Object.assign(view, { published });
+    }
+    process.stdout.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : formatStatus(view));
+    return 0;
+  },
+};
+
+async function candidateRows(runner: QueryRunner, db: string, model: string, entry: ModelEntry, from: Date): Promise<CandidateRow[]> {
+  const since = from.toISOString().slice(0, 19).replace('T', ' ');
+  const [traffic, decisions] = await Promise.all([
+    runner.query<{ version: string; compared: number; agreements: number; both_ok: number; last_seen: string }>(loadGateSql('status_candidates', db), { model, since }),
+    runner.query<{ version: string; last_decision: string; last_decided_at: string }>(loadGateSql('status_decisions', db), { model }),
+  ]);
+  const versions = [...new Set([...traffic.map((t) => t.version), ...Object.keys(entry.versions)])];
+  return versions.map((version) => {
+    const t = traffic.find((x) => x.version === version);
+    const d = decisions.find((x) => x.version === version);
+    const bothOk = Number(t?.both_ok ?? 0);
+    return {
+      version,
+      registered: version in entry.versions,
+      compared: Number(t?.compared ?? 0),
+      agreement: bothOk > 0 ? Number(t?.agreements) / bothOk : null,
+      lastSeen: t?.last_seen ?? null,
+      lastDecision: d?.last_decision ?? null,
+      lastDecidedAt: d?.last_decided_at ?? null,
+    };
+  });
+}

@@ -1,0 +1,83 @@
+import type { QueryRunner } from '../query/index.ts';
+import { loadGateSql } from './sql.ts';
+import { EMPTY_TOTALS, type GateInput, type GateWindow, type SegmentTotals, type SubWindowTotals, type Totals } from './types.ts';
+
+/** One statement as run: the audit record keeps exactly this. */
+export interface ExecutedSql {
+  readonly name: string;
+  readonly sql: string;
+  readonly params: Record<string, unknown>;
+}
+
+export interface FetchTarget {
+  readonly database: string;
+  readonly model: string;
+  readonly candidate: string;
+  readonly window: GateWindow;
+}
+
+type Row = Record<string, unknown>;
+
+/** Runs the gate's two queries and turns the rows into typed totals. */
+export async function fetchGateInput(runner: QueryRunner, t: FetchTarget): Promise<{ input: GateInput; executed: ExecutedSql[] }> {
+  const base = { model: t.model, candidate: t.candidate, start: chDateTime(t.window.start), end: chDateTime(t.window.end) };
+  const executed: ExecutedSql[] = [
+    { name: 'window_totals', sql: loadGateSql('window_totals', t.database), params: base },
+    { name: 'sub_windows', sql: loadGateSql('sub_windows', t.database), params: { ...base, sub_window_seconds: t.window.subWindowSeconds } },
+  ];
+  const [totalsRows, subRows] = await Promise.all(executed.map((e) => runner.query<Row>(e.sql, e.params)));
+  const overallRow = (totalsRows ?? []).find((r) => r.dimension === '__all__');
+  const segments: SegmentTotals[] = (totalsRows ?? [])
+    .filter((r) => r.dimension !== '__all__')
+    .map((r) => ({ ...toTotals(r), dimension: String(r.dimension), value: String(r.value) }));
+  const subWindows: SubWindowTotals[] = (subRows ?? []).map((r) => ({ ...toTotals(r), index: Number(r.sub_window) }));
+  const input: GateInput = {
+    window: t.window,
+    overall: overallRow ? toTotals(overallRow) : EMPTY_TOTALS,
+    primaryVersions: Array.isArray(overallRow?.primary_versions) ? (overallRow.primary_versions as unknown[]).map(String) : [],
+    subWindows,
+    segments,
+  };
+  return { input, executed };
+}
+
+
+// UInt64 arrives as a JSON string from a server (output_format_json_quote_64bit_integers=1) and as a
+// number from chDB; Number() reads both exactly below 2^53.
+function toTotals(r: Row): Totals {
+  return {
+    compared: num(r.compared),
+    agreements: num(r.agreements),
+    bothOk: num(r.both_ok),
+    candidateErrors: num(r.candidate_errors),
+    primaryErrors: num(r.primary_errors),
+    unmatchedRequests: num(r.unmatched_requests),
+    unmatchedPrimaries: num(r.unmatched_primaries),
+    schemaMismatches: num(r.schema_mismatches),
+    candidateScored: num(r.candidate_scored),
+    primaryAnswered: num(r.primary_answered),
+    candidateP99Ms: p99(r.candidate_latency_ms),
+    primaryP99Ms: p99(r.primary_latency_ms),
+    candidateCostUsd: num(r.candidate_cost_usd),
+    primaryCostUsd: num(r.primary_cost_usd),
+    firstMinute: typeof r.first_minute === 'string' ? r.first_minute : null,
+    lastMinute: typeof r.last_minute === 'string' ? r.last_minute : null,
+  };
+}
+
+function num(v: unknown): number {
+  const n = Number(v ?? 0);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** quantilesTDigestMerge(0.5, 0.95, 0.99) -> [p50, p95, p99]; an empty state merges to nan (null in JSON). */
+function p99(v: unknown): number | null {
+  if (!Array.isArray(v) || v[2] === null || v[2] === undefined) return null;
+  const n = Number(v[2]);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** 'YYYY-MM-DD hh:mm:ss' in UTC, the text form a DateTime('UTC') query parameter takes. */
+export function chDateTime(d: Date): string {
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}

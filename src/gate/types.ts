@@ -1,0 +1,121 @@
+// Plain types shared by the gate's fetch, decision and output code.
+
+/** Counters and estimates for one scope (the window, a sub-window, a segment value). */
+export interface Totals {
+  readonly compared: number;
+  readonly agreements: number;
+  readonly bothOk: number;
+  readonly candidateErrors: number;
+  readonly primaryErrors: number;
+  readonly unmatchedRequests: number;
+  readonly unmatchedPrimaries: number;
+  readonly schemaMismatches: number;
+  readonly candidateScored: number;
+  readonly primaryAnswered: number;
+  /** p99 in ms, null when no latency was recorded. */
+  readonly candidateP99Ms: number | null;
+  readonly primaryP99Ms: number | null;
+  readonly candidateCostUsd: number;
+  readonly primaryCostUsd: number;
+  /** 'YYYY-MM-DD hh:mm:ss' UTC, null when the scope has no row. */
+  readonly firstMinute: string | null;
+  readonly lastMinute: string | null;
+}
+
+/** A scope without any row. */
+export const EMPTY_TOTALS: Totals = {
+  compared: 0, agreements: 0, bothOk: 0, candidateErrors: 0, primaryErrors: 0, unmatchedRequests: 0,
+  unmatchedPrimaries: 0, schemaMismatches: 0, candidateScored: 0, primaryAnswered: 0, candidateP99Ms: null,
+  primaryP99Ms: null, candidateCostUsd: 0, primaryCostUsd: 0, firstMinute: null, lastMinute: null,
+};
+
+export interface SegmentTotals extends Totals {
+  readonly dimension: string;
+  readonly value: string;
+}
+
+export interface SubWindowTotals extends Totals {
+  readonly index: number;
+}
+
+export interface GateWindow {
+  readonly start: Date;
+  readonly end: Date;
+  readonly subWindowSeconds: number;
+}
+
+/** What the decision is made from: everything read from ClickHouse, and nothing else. */
+export interface GateInput {
+  readonly window: GateWindow;
+  readonly overall: Totals;
+  readonly primaryVersions: readonly string[];
+  readonly subWindows: readonly SubWindowTotals[];
+  readonly segments: readonly SegmentTotals[];
+}
+
+export type Decision = 'PROMOTE' | 'HOLD' | 'REJECT';
+export type Result = 'pass' | 'fail' | 'inconclusive' | 'skipped';
+
+/**
+ * How a failed criterion counts: `join` and `evidence` make the gate unable to judge (HOLD before
+ * anything else), `quality` is evidence the candidate is worse (REJECT), `coverage` is missing data
+ * (HOLD unless something REJECTs).
+ */
+export type CriterionKind = 'join' | 'evidence' | 'quality' | 'coverage';
+
+export interface Bound {
+  /** e.g. 'wilson_lower_95', 'newcombe_upper_95', 'estimate'. */
+  readonly kind: string;
+  readonly lower: number | null;
+  readonly upper: number | null;
+}
+
+export interface Criterion {
+  readonly id: string;
+  readonly kind: CriterionKind;
+  /** 'window', 'sub-window 3/7 (2025-01-03 00:00Z)' or 'segment country=DE'. */
+  readonly scope: string;
+  readonly measured: number | null;
+  readonly bound: Bound | null;
+  /** The threshold the bound (or the measured value) is compared with. */
+  readonly threshold: number | null;
+  readonly result: Result;
+  /** One readable sentence; for a non-pass result, the reason. */
+  readonly note: string;
+}
+
+export interface SegmentFinding {
+  readonly dimension: string;
+  readonly value: string;
+  readonly compared: number;
+  readonly agreement: number | null;
+  readonly lower: number | null;
+  readonly upper: number | null;
+  readonly pValue: number | null;
+  readonly adjustedPValue: number | null;
+  readonly result: 'pass' | 'fail' | 'insufficient';
+}
+
+export interface SubWindowSummary {
+  readonly index: number;
+  readonly start: string;
+  readonly end: string;
+  readonly compared: number;
+  readonly result: Result;
+  readonly failing: readonly string[];
+}
+
+export interface GateEvaluation {
+  readonly decision: Decision;
+  readonly reasons: readonly string[];
+  readonly criteria: readonly Criterion[];
+  readonly subWindows: readonly SubWindowSummary[];
+  readonly segments: {
+    readonly correction: string;
+    readonly alpha: number;
+    readonly tested: number;
+    readonly insufficient: number;
+    readonly failed: number;
+    readonly worst: readonly SegmentFinding[];
+  };
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { ShadowError } from '../errors.ts';
+import { inspectArtifact, verifyArtifact } from './artifact.ts';
+import { readRegistry, withRegistryLock, writeRegistry } from './file-store.ts';
+import type { FlagPublisher } from './kafka.ts';
+import type { HistoryEvent, ModelEntry, ProductionRecord, RegistryData, VersionRecord } from './types.ts';
+
+// Registry operations. Each flip runs under the registry file's lock: verify the target artifact,
+// publish the flag (Kafka backend; acks = all), then write the file. A failed check or publish leaves
+// production as it was.
+
+export interface Registry {
+  /** Registry file (versions, production, lineage, history). */
+  readonly path: string;
+  readonly backend: 'file' | 'kafka';
+  /** Required for the kafka backend. */
+  readonly publisher: FlagPublisher | null;
+  readonly now: () => Date;
+}
+
+export interface FlipResult {
+  readonly event: HistoryEvent;
+  readonly record: VersionRecord;
+  readonly published: { readonly topicPartition: number; readonly offset: string } | null;
+}
+
+const EMPTY_MODEL: ModelEntry = { versions: {}, production: null, lineage: [], history: [] };
+
+export function modelEntry(path: string, model: string): ModelEntry {
+  return readRegistry(path).models[model] ?? EMPTY_MODEL;
+}
+
+export async function registerVersion(
+  reg: Registry,
+  input: { model: string; version: string; artifactPath: string; featureSchemaVersion: string | null; actor: string },
+): Promise<{ record: VersionRecord; created: boolean }> {
+  const info = await inspectArtifact(input.artifactPath);
+  return withRegistryLock(reg.path, async () => {
+    const data = readRegistry(reg.path);
+    const entry = data.models[input.model] ?? EMPTY_MODEL;
+    const existing = entry.versions[input.version];
+    if (existing) {
+      // Versions are immutable: the same name must always mean the same bytes.
+      if (existing.artifact.sha256 === info.sha256) return { record: existing, created: false };
+      throw new ShadowError(
+        'SHADOW_REGISTRY',
+        `${input.model} ${input.version} is already registered with a different artifact (sha256 ${existing.artifact.sha256.slice(0, 12)}…); register the new file as a new version`,
+      );
+    }
+    const record: VersionRecord = {
+      model: input.model,
+      version: input.version,
+      artifact: { path: info.path, sha256: info.sha256, sizeBytes: info.sizeBytes },
+      signature: info.signature,
+      featureSchemaVersion: input.featureSchemaVersion,
+      registeredAt: reg.now().toISOString(),
+      registeredBy: input.actor,
+    };
+    writeRegistry(reg.path, withModel(data, input.model, { ...entry, versions: { ...entry.versions, [input.version]: record } }));
+    return { record, created: true };
+  });
+}
+
+export async function promoteVersion(
+  reg: Registry,
+  input: { model: string; version: string; actor: string; reason: string; gateDecisionId?: string; promotionId?: string },
+): Promise<FlipResult> {
+  return withRegistryLock(reg.path, async () => {
+    const data = readRegistry(reg.path);
+    const entry = data.models[input.model] ?? EMPTY_MODEL;
+    if (entry.production === input.version) {
+      throw new ShadowError('SHADOW_REGISTRY', `${input.version} is already the production version of ${input.model}`);
+    }
+    const lineage = [...entry.lineage, input.version];
+    return flip(reg, data, entry, { ...input, action: 'promote', lineage });
+  });
+}
+
+export async function rollbackVersion(reg: Registry, input: { model: string; to?: string; actor: string; reason: string }): Promise<FlipResult> {
+  return withRegistryLock(reg.path, async () => {
+    const data = readRegistry(reg.path);
+    const entry = data.models[input.model] ?? EMPTY_MODEL;
+    if (!entry.production) throw new ShadowError('SHADOW_REGISTRY', `${input.model} has no production version to roll back from`);
+    const earlier = entry.lineage.slice(0, -1);
+    const index = input.to === undefined ? earlier.length - 1 : earlier.lastIndexOf(input.to);
+    if (index < 0) {
+      throw new ShadowError(
+        'SHADOW_REGISTRY',
+        input.to === undefined
+          ? `${input.model} has no previous production version (production ${entry.production} is the first)`
+          : `${input.to} was not a production version of ${input.model} before ${entry.production} (lineage: ${entry.lineage.join(' -> ')})`,
+      );
+    }
+    const version = earlier[index] as string;
+    return flip(reg, data, entry, { ...input, version, action: 'rollback', lineage: earlier.slice(0, index + 1) });
+  });
+}
+
+async function flip(
+  reg: Registry,
+  data: RegistryData,
+  entry: ModelEntry,
+  f: { model: string; version: string; actor: string; reason: string; action: 'promote' | 'rollback'; lineage: string[]; gateDecisionId?: string; promotionId?: string },
+): Promise<FlipResult> {
+  const record = entry.versions[f.version];
+  if (!record) {
+    throw new ShadowError('SHADOW_REGISTRY', `${f.model} ${f.version} is not registered; run \`shadow-compare register ${f.model} ${f.version} ARTIFACT\` first`);
+  }
+  await verifyArtifact(`${f.model} ${f.version}`, record.artifact);
+  const event: HistoryEvent = {
+    promotionId: f.promotionId ?? randomUUID(),
+    action: f.action,
+    from: entry.production,
+    to: f.version,
+    at: reg.now().toISOString(),
+    actor: f.actor,
+    reason: f.reason,
+    gateDecisionId: f.gateDecisionId ?? null,
+  };
+  let published: FlipResult['published'] = null;
+  if (reg.backend === 'kafka') {
+    if (!reg.publisher) throw new ShadowError('SHADOW_INTERNAL', 'registry backend kafka without a publisher');
+    const p = await reg.publisher.publish(productionRecord(record, event));
+    published = { topicPartition: p.partition, offset: p.offset };
+  }
+  writeRegistry(reg.path, withModel(data, f.model, { ...entry, production: f.version, lineage: f.lineage, history: [...entry.history, event] }));
+  return { event, record, published };
+}
+
+export function productionRecord(record: VersionRecord, event: HistoryEvent): ProductionRecord {
+  return {
+    model: record.model,
+    version: record.version,
+    artifact: record.artifact,
+    featureSchemaVersion: record.featureSchemaVersion,
+    action: event.action,
+    previous: event.from,
+    at: event.at,
+    actor: event.actor,
+    promotionId: event.promotionId,
+  };
+}
+
+function withModel(data: RegistryData, model: string, entry: ModelEntry): RegistryData {
+  return { ...data, models: { ...data.models, [model]: entry } };
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { benjaminiHochberg, bonferroni, newcombeDifference, normalCdf, normalQuantile, pValueBelow, wilson } from '../../src/gate/stats.ts';
+
+// Known values: scipy.stats.norm, R's p.adjust, and the Wilson/Newcombe formulas as published
+// (Newcombe 1998, table II: 56/70 vs 48/80 gives 0.0524 to 0.3339 at 95 %).
+
+const close = (actual: number, expected: number, tol: number, what = '') =>
+  assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} is not within ${tol} of ${expected}`);
+
+describe('normal distribution', () => {
+  it('normalQuantile matches scipy norm.ppf', () => {
+    close(normalQuantile(0.975), 1.959963984540054, 1e-8);
+    close(normalQuantile(0.95), 1.6448536269514722, 1e-8);
+    close(normalQuantile(0.99), 2.3263478740408408, 1e-8);
+    close(normalQuantile(0.01), -2.3263478740408408, 1e-8);
+    close(normalQuantile(0.5), 0, 1e-12);
+  });
+
+  it('normalCdf matches scipy norm.cdf', () => {
+    close(normalCdf(-1.5), 0.06680720126885807, 1e-7);
+    close(normalCdf(2.0), 0.9772498680518208, 1e-7);
+    close(normalCdf(0), 0.5, 1e-7);
+  });
+
+  it('normalQuantile refuses probabilities outside (0, 1)', () => {
+    assert.throws(() => normalQuantile(1), RangeError);
+    assert.throws(() => normalQuantile(0), RangeError);
+  });
+});
+
+describe('Wilson score interval', () => {
+  const z975 = 1.959963984540054;
+  it('gives the textbook 95% intervals', () => {
+    const a = wilson(1, 10, z975);
+    close(a.lower, 0.017876213095072896, 1e-12);
+    close(a.upper, 0.4041500267952385, 1e-12);
+    const b = wilson(0, 10, z975);
+    assert.equal(b.lower, 0);
+    close(b.upper, 0.2775327998628892, 1e-12);
+    const c = wilson(81, 263, z975);
+    close(c.lower, 0.2552885198782742, 1e-12);
+    close(c.upper, 0.36620957698280004, 1e-12);
+  });
+
+  it('is [0, 1] with no observations', () => {
+    assert.deepEqual(wilson(0, 0, z975), { lower: 0, upper: 1 });
+  });
+});
+
+describe('Newcombe interval for a difference of proportions', () => {
+  it('reproduces Newcombe (1998) method 10 for 56/70 - 48/80', () => {
+    const d = newcombeDifference(56, 70, 48, 80, 1.959963984540054);
+    close(d.estimate, 0.2, 1e-12);
+    close(d.lower, 0.0524, 5e-5);
+    close(d.upper, 0.3339, 5e-5);
+  });
+});
+
+describe('score test p-value', () => {
+  it('is below alpha exactly when the Wilson upper bound is below the threshold', () => {
+    const z = normalQuantile(0.95);
+    for (const [x, n] of [[276, 300], [285, 300], [280, 300], [1344, 1680]] as const) {
+      const p = pValueBelow(x, n, 0.95);
+      assert.equal(p < 0.05, wilson(x, n, z).upper < 0.95, `${x}/${n}: p=${p}`);
+    }
+    close(pValueBelow(276, 300, 0.95), 0.008559119852395228, 1e-7);
+  });
+});
+
+describe('multiple-testing corrections', () => {
+  it("Benjamini-Hochberg matches R's p.adjust(p, 'BH')", () => {
+    assert.deepEqual(benjaminiHochberg([0.01, 0.02, 0.03, 0.04, 0.05]).map((p) => Number(p.toFixed(12))), [0.05, 0.05, 0.05, 0.05, 0.05]);
+    const adj = benjaminiHochberg([0.005, 0.01, 0.03, 0.04, 0.2]);
+    // R: p.adjust(c(0.005, 0.01, 0.03, 0.04, 0.2), "BH") = 0.025 0.025 0.050 0.050 0.200
+    [0.025, 0.025, 0.05, 0.05, 0.2].forEach((e, i) => close(adj[i] as number, e, 1e-12, `index ${i}`));
+  });
+
+  it('Benjamini-Hochberg keeps the input order', () => {
+    const adj = benjaminiHochberg([0.2, 0.005, 0.04, 0.01, 0.03]);
+    [0.2, 0.025, 0.05, 0.025, 0.05].forEach((e, i) => close(adj[i] as number, e, 1e-12, `index ${i}`));
+  });
+
+  it('Bonferroni multiplies by the number of tests and caps at 1', () => {
+    assert.deepEqual(bonferroni([0.01, 0.2, 0.5]), [0.03, 0.6000000000000001, 1]);
+  });
+});
