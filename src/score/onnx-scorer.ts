@@ -59,7 +59,9 @@ export async function createScorer(opts: ScorerOptions, deps: { now?: () => numb
         computeMs,
       }));
     } catch (err) {
-      // Fails this batch only; the batcher keeps serving later ones.
+      // One bad row must not fail the rows batched with it: score them one by one to find it. Costs
+      // extra runs only when a batch failed; the batcher keeps serving later batches either way.
+      if (rows.length > 1) return (await Promise.all(rows.map((r) => runBatch([r])))).flat();
       const done = now();
       const computeMs = t0 === undefined ? 0 : ((t1 ?? done) - t0) / rows.length;
       return failRows(rows, err, done, computeMs);
