@@ -8,6 +8,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'run', summary: 'run the Kafka processor (consumer group -> candidate scoring -> join -> ClickHouse)', load: async () => (await import('./run.ts')).runCommand },
   { name: 'replay', summary: 'run the pipeline over an NDJSON file of requests and primary outputs (no Kafka)', load: async () => (await import('./replay.ts')).replayCommand },
   { name: 'migrate', summary: 'apply the ClickHouse schema migrations in schemas/clickhouse/', load: async () => (await import('./migrate.ts')).migrateCommand },
+  { name: 'traffic', summary: 'mirror generated sample traffic into the Kafka topics, in real time', load: async () => (await import('./traffic.ts')).trafficCommand },
   { name: 'gate', summary: 'decide PROMOTE / HOLD / REJECT for a candidate from shadow.stats_1m', load: async () => (await import('./gate.ts')).gateCommand },
   { name: 'register', summary: 'record a model version (artifact, sha256, signature) in the registry', load: async () => (await import('./register.ts')).registerCommand },
   { name: 'promote', summary: 'make a version the production version (optionally only if the gate passes)', load: async () => (await import('./promote.ts')).promoteCommand },

@@ -2,6 +2,7 @@ import { COMMON_HELP, parseFlags, type Command } from './command.ts';
 import { createContext, openMigratedStore } from './context.ts';
 import { startProcessor } from '../pipeline/run-kafka.ts';
 import { queryRoutes } from './query-routes.ts';
+import { faultPlanFromEnv, injectLedgerFaults, injectSinkFaults } from '../ops/fault-injection.ts';
 
 const FORCE_EXIT_MS = 30_000;
 
@@ -24,7 +25,11 @@ ${COMMON_HELP}`,
     const config = values.port === undefined ? ctx.config : { ...ctx.config, http: { ...ctx.config.http, port: Number(values.port) } };
     const store = await openMigratedStore(ctx);
     const log = ctx.logger.child({ stage: 'run' });
-    const proc = await startProcessor(config, store, ctx.logger, { post: queryRoutes(store) });
+    const faults = faultPlanFromEnv(process.env);
+    const proc = await startProcessor(config, store, ctx.logger, {
+      post: queryRoutes(store),
+      ...(faults ? { wrapSink: injectSinkFaults(faults, ctx.logger), wrapLedger: injectLedgerFaults(faults) } : {}),
+    });
     log.info({ http: proc.httpUrl, topics: config.kafka.topics, groupId: config.kafka.groupId }, 'processor running');
     const signalled = new Promise<string>((resolve) => {
       let count = 0;

@@ -9,6 +9,12 @@ export type JoinEvent =
 export interface JoinOptions {
   readonly windowMs: number;
   readonly idleMs: number;
+  /**
+   * Whether a stream counts as caught up before the source says so (default true). The Kafka source
+   * passes false and reports each stream's position against the log end: a stream with unread
+   * records never stops holding stream time back, however long its fetch takes.
+   */
+  readonly initiallyCaughtUp?: boolean;
 }
 
 interface Pending<T> {
@@ -20,8 +26,9 @@ interface Pending<T> {
  * Windowed outer join of the requests and primary outputs of one partition, keyed by request id.
  * Stream time is the smaller of the two streams' largest event times, so a stream that is read ahead
  * of the other (a backlog, a slow fetch) cannot expire records whose partners are simply not read
- * yet. A stream silent for idleMs of wall time stops holding time back, and when both are silent time
- * moves with the wall clock, so the last window closes without new records. Ids already emitted are remembered for two
+ * yet. A stream that is caught up and silent for idleMs of wall time stops holding time back (one
+ * with unread records never does), and when neither holds it back, time moves with the wall clock, so
+ * the last window closes without new records. Ids already emitted are remembered for two
  * windows, so a redelivery is reported as a duplicate instead of being counted again.
  */
 export class PartitionJoin {
@@ -30,12 +37,20 @@ export class PartitionJoin {
   private readonly emittedRequests = new Map<string, number>();
   private readonly emittedPrimaries = new Map<string, number>();
   private streamTime = -Infinity;
-  private readonly progress: Record<Stream, { maxEventTime: number; lastArrivalWall: number }> = {
-    requests: { maxEventTime: -Infinity, lastArrivalWall: -Infinity },
-    primaries: { maxEventTime: -Infinity, lastArrivalWall: -Infinity },
-  };
+  private readonly progress: Record<Stream, { maxEventTime: number; lastArrivalWall: number; caughtUp: boolean }>;
 
-  constructor(private readonly opts: JoinOptions) {}
+  constructor(private readonly opts: JoinOptions) {
+    const caughtUp = opts.initiallyCaughtUp ?? true;
+    this.progress = {
+      requests: { maxEventTime: -Infinity, lastArrivalWall: -Infinity, caughtUp },
+      primaries: { maxEventTime: -Infinity, lastArrivalWall: -Infinity, caughtUp },
+    };
+  }
+
+  /** The source's word on whether a stream has read everything currently in its log. */
+  setCaughtUp(stream: Stream, caughtUp: boolean): void {
+    this.progress[stream].caughtUp = caughtUp;
+  }
 
   get size(): number {
     return this.requests.size + this.primaries.size;
@@ -133,10 +148,10 @@ export class PartitionJoin {
 
   private currentStreamTime(wallNow: number): number {
     const streams = [this.progress.requests, this.progress.primaries];
-    const active = streams.filter((p) => p.maxEventTime > -Infinity && wallNow - p.lastArrivalWall < this.opts.idleMs);
+    const holding = streams.filter((p) => !p.caughtUp || (p.maxEventTime > -Infinity && wallNow - p.lastArrivalWall < this.opts.idleMs));
     let t: number;
-    if (active.length > 0) {
-      t = Math.min(...active.map((p) => p.maxEventTime));
+    if (holding.length > 0) {
+      t = Math.min(...holding.map((p) => p.maxEventTime));
     } else {
       const seen = streams.filter((p) => p.maxEventTime > -Infinity);
       if (seen.length === 0) return this.streamTime;

@@ -26,6 +26,8 @@ export interface PipelineOptions {
   /** Test seam at the client boundary: wraps the real sink (e.g. to inject write failures). */
   readonly wrapSink?: (sink: RowSink) => RowSink;
   readonly metrics?: Metrics;
+  /** See ProcessorDeps.initiallyCaughtUp. */
+  readonly initiallyCaughtUp?: boolean;
 }
 
 /** Wires scorer -> processor -> batch writer -> ClickHouse for one candidate. The caller owns the store. */
@@ -78,6 +80,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     emit: (outcomes) => writer.add(outcomes),
     now: opts.now ?? Date.now,
     outcomeOptions,
+    initiallyCaughtUp: opts.initiallyCaughtUp ?? true,
   });
   writer.start();
   return {

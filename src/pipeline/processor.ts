@@ -16,6 +16,8 @@ export interface ProcessorDeps {
   readonly emit: (outcomes: Outcome[]) => void;
   readonly now: () => number;
   readonly outcomeOptions: OutcomeOptions;
+  /** False for Kafka: streams hold stream time back until the source reports them caught up. */
+  readonly initiallyCaughtUp?: boolean;
 }
 
 interface PartitionState {
@@ -52,7 +54,7 @@ export class Processor {
 
   /** Registers a partition, with what an earlier owner already wrote (skipped on re-read). */
   assign(partition: number, written?: WrittenSet): void {
-    const join = new PartitionJoin({ windowMs: this.config.join.windowMs, idleMs: this.config.join.idleMs });
+    const join = new PartitionJoin({ windowMs: this.config.join.windowMs, idleMs: this.config.join.idleMs, initiallyCaughtUp: this.deps.initiallyCaughtUp ?? true });
     if (written) join.rememberEmitted(written.requestIds, written.primaryIds, written.maxEventTime);
     this.parts.set(partition, {
       join,
@@ -112,6 +114,10 @@ export class Processor {
   /** End of a finite input: everything still waiting is unmatched. */
   drain(): void {
     for (const state of this.parts.values()) this.emit([], state.join.drain());
+  }
+
+  setCaughtUp(partition: number, stream: Stream, caughtUp: boolean): void {
+    this.parts.get(partition)?.join.setCaughtUp(stream, caughtUp);
   }
 
   markDurable(outcomes: readonly Outcome[]): void {

@@ -5,7 +5,7 @@ import type { Logger } from '../ops/logger.ts';
 import { Metrics } from '../ops/metrics.ts';
 import { startHttpServer, type HttpRoutes } from '../ops/http-server.ts';
 import type { Store } from '../sinks/clickhouse/client.ts';
-import { createLedger } from '../sinks/clickhouse/ledger.ts';
+import { createLedger, type Ledger } from '../sinks/clickhouse/ledger.ts';
 import { createKafka } from '../sources/kafka/client.ts';
 import { KafkaSource } from '../sources/kafka/kafka-source.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
@@ -20,6 +20,8 @@ export interface RunningProcessor {
 }
 
 export interface RunOptions extends Pick<PipelineOptions, 'wrapSink'> {
+  /** Test seam: wraps the recovery ledger (fault-injection control runs). */
+  readonly wrapLedger?: (ledger: Ledger) => Ledger;
   /** Extra POST routes on the HTTP port (the read-only query endpoint). */
   readonly post?: HttpRoutes['post'];
   readonly instanceId?: string;
@@ -28,13 +30,14 @@ export interface RunOptions extends Pick<PipelineOptions, 'wrapSink'> {
 /** The Kafka processor: consumer group -> pipeline -> ClickHouse, with metrics and health on HTTP. */
 export async function startProcessor(config: Readonly<Config>, store: Store, logger: Logger, opts: RunOptions = {}): Promise<RunningProcessor> {
   const metrics = new Metrics();
-  const pipeline = await buildPipeline(config, store, logger, { metrics, ...(opts.wrapSink ? { wrapSink: opts.wrapSink } : {}) });
+  const pipeline = await buildPipeline(config, store, logger, { metrics, initiallyCaughtUp: false, ...(opts.wrapSink ? { wrapSink: opts.wrapSink } : {}) });
   const kafka = createKafka(config.kafka, logger, opts.instanceId ? `-${opts.instanceId}` : '');
+  const ledger = createLedger(store, config.model, config.candidate.version, pipeline.sink);
   const source = new KafkaSource(config, {
     kafka,
     processor: pipeline.processor,
     writer: pipeline.writer,
-    ledger: createLedger(store, config.model, config.candidate.version, pipeline.sink),
+    ledger: opts.wrapLedger ? opts.wrapLedger(ledger) : ledger,
     logger,
     metrics,
   });

@@ -23,23 +23,32 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export interface InstanceOptions {
+  /** Keep the data directory across restarts (default: a fresh one). */
+  readonly dataDir?: string;
+  readonly env?: Record<string, string>;
+  /** Resolve once the process runs, without waiting for /readyz (for runs that kill themselves early). */
+  readonly noWait?: boolean;
+}
+
 /** Starts one processor with `config` (its own data dir and HTTP port); resolves once /readyz answers. */
-export async function startInstance(config: Readonly<Config>, name: string): Promise<Instance> {
+export async function startInstance(config: Readonly<Config>, name: string, opts: InstanceOptions = {}): Promise<Instance> {
   const dir = mkdtempSync(join(tmpdir(), `shadow-${name}-`));
   const port = await freePort();
-  const full = { ...config, http: { ...config.http, port }, clickhouse: { ...config.clickhouse, dataDir: join(dir, 'data') } };
+  const full = { ...config, http: { ...config.http, port }, clickhouse: { ...config.clickhouse, dataDir: opts.dataDir ?? join(dir, 'data') } };
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(full));
   const child = spawn(process.execPath, [join(REPO, 'bin', 'shadow-compare.js'), 'run', '--config', file, '--log-level', 'info'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KAFKA_BROKERS: config.kafka.brokers.join(',') },
+    env: { ...process.env, KAFKA_BROKERS: config.kafka.brokers.join(','), ...opts.env },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
+  if (opts.noWait) return { child, url, output: () => out, exited };
   await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 60_000, () => `instance ${name} not ready:\n${out.slice(-3000)}`, exited);
   return { child, url, output: () => out, exited };
 }

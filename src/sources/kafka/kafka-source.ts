@@ -33,6 +33,8 @@ export class KafkaSource {
   private generation = 0;
   private recovering = new Map<number, Promise<void>>();
   private committed = new Map<string, number>();
+  /** Next offset to read per `topic:partition`, for the caught-up check. */
+  private positions = new Map<string, number>();
   private commitTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private joined = false;
@@ -66,7 +68,7 @@ export class KafkaSource {
     this.consumer.on(this.consumer.events.CRASH, (e) => this.log.error({ err: String(e.payload.error), restart: e.payload.restart }, 'consumer crashed'));
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [requests, primaries], fromBeginning: true });
-    this.commitTimer = setInterval(() => void this.commit(), 1000);
+    this.commitTimer = setInterval(() => void this.commit().then(() => this.checkCaughtUp()), 1000);
     this.tickTimer = setInterval(() => this.deps.processor.tick(), 250);
     await this.consumer.run({
       autoCommit: false,
@@ -96,6 +98,7 @@ export class KafkaSource {
     const dropped = writer.discard(() => true);
     this.recovering.clear();
     this.committed.clear();
+    this.positions.clear();
     this.log.info({ generation: this.generation, assignment, droppedRows: dropped }, 'partitions assigned');
   }
 
@@ -120,8 +123,33 @@ export class KafkaSource {
       this.deps.metrics?.consumed(stream, chunk.length);
       await heartbeat();
     }
-    const hw = Number(batch.highWatermark);
-    this.deps.metrics?.lag.set({ topic: batch.topic, partition: String(p) }, Math.max(0, hw - Number(batch.lastOffset()) - 1));
+    const next = Number(batch.lastOffset()) + 1;
+    const lag = Math.max(0, Number(batch.highWatermark) - next);
+    this.positions.set(`${batch.topic}:${p}`, next);
+    this.deps.processor.setCaughtUp(p, stream, lag === 0);
+    this.deps.metrics?.lag.set({ topic: batch.topic, partition: String(p) }, lag);
+  }
+
+  /**
+   * A stream with nothing to fetch gets no batches, so its caught-up state comes from the log end:
+   * until it is known caught up, the join does not let it fall idle.
+   */
+  private async checkCaughtUp(): Promise<void> {
+    const gen = this.generation;
+    const { requests, primaries } = this.config.kafka.topics;
+    try {
+      for (const [stream, topic] of [['requests', requests], ['primaries', primaries]] as const) {
+        const ends = await this.admin.fetchTopicOffsets(topic);
+        if (gen !== this.generation) return;
+        for (const { partition, high } of ends) {
+          const pos = this.positions.get(`${topic}:${partition}`);
+          if (pos === undefined || !this.deps.processor.has(partition)) continue;
+          this.deps.processor.setCaughtUp(partition, stream, pos >= Number(high));
+        }
+      }
+    } catch (err) {
+      this.log.debug({ err: String(err) }, 'log-end check failed; streams keep holding stream time');
+    }
   }
 
   /** Before the first record of a partition: learn what an earlier owner already wrote. */
@@ -149,6 +177,8 @@ export class KafkaSource {
     });
     const repaired = await this.deps.ledger.repair(written.blocks);
     this.deps.processor.assign(partition, written);
+    this.positions.set(`${requests}:${partition}`, from(requests));
+    this.positions.set(`${primaries}:${partition}`, from(primaries));
     this.log.info(
       { partition, requestFrom: from(requests), primaryFrom: from(primaries), alreadyWritten: written.requestOffsets.size + written.primaryOffsets.size, blocksResent: written.blocks.length, rowsResent: repaired },
       'partition recovered',

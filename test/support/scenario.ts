@@ -1,0 +1,92 @@
+// A fault scenario: fresh topics and group, known traffic with its ground truth, one persistent data
+// directory that survives restarts of the processor.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Config } from '../../src/config/index.ts';
+import { createHttpRunner } from '../../src/query/index.ts';
+import { generateTraffic, loadDataset, type Traffic, type TrafficOptions } from '../../src/traffic/index.ts';
+import { testConfig } from './config.ts';
+import { groundTruth, type Truth } from './ground-truth.ts';
+import { uniqueName, useKafka } from './kafka.ts';
+import { checkCounts, writtenIdentities, type Produced } from './oracle.ts';
+import { waitFor, type Instance } from './processes.ts';
+import { createTopics, produceEnvelopes } from './produce.ts';
+
+export interface Scenario {
+  readonly kafka: Kafka;
+  readonly topics: { requests: string; primaries: string };
+  readonly config: Readonly<Config>;
+  readonly dataDir: string;
+  readonly traffic: Traffic;
+  readonly truth: Truth;
+  readonly produced: Produced;
+}
+
+export interface ScenarioOptions {
+  readonly count: number;
+  readonly seed: number;
+  readonly partitions?: number;
+  readonly brokers?: string;
+  readonly config?: Record<string, unknown>;
+  readonly traffic?: Partial<TrafficOptions>;
+}
+
+const ds = loadDataset('breast_cancer');
+
+export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
+  const brokers = o.brokers ?? (await useKafka());
+  const kafka = new Kafka({ clientId: 'fault-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const topics = { requests: uniqueName('requests'), primaries: uniqueName('primaries') };
+  await createTopics(kafka, topics, o.partitions ?? 3);
+  const traffic = generateTraffic({
+    dataset: ds,
+    model: 'diagnosis',
+    primaryVersion: 'v9',
+    count: o.count,
+    seed: o.seed,
+    duplicateRate: 0.02,
+    invalidRate: 0.01,
+    missingPrimaryRate: 0.03,
+    inlinePrimaryRate: 0.1,
+    primaryErrorRate: 0.01,
+    reorderRate: 0.1,
+    ...o.traffic,
+  });
+  const config = testConfig({
+    kafka: { brokers: brokers.split(','), groupId: uniqueName('group'), topics, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
+    join: { windowMs: 2000, idleMs: 500 },
+    sink: { flushIntervalMs: 200, maxRows: 400, retryInitialMs: 50, retryMaxMs: 500 },
+    ...o.config,
+  });
+  const envelopes = traffic.envelopes;
+  const produced = { requests: envelopes.filter((e) => e.stream === 'requests').length, primaries: envelopes.filter((e) => e.stream === 'primaries').length };
+  return { kafka, topics, config, dataDir: join(mkdtempSync(join(tmpdir(), 'shadow-fault-')), 'data'), traffic, truth: groundTruth(traffic, ds, 'diagnosis', 'v10'), produced };
+}
+
+export async function produceAll(s: Scenario, from = 0, to = s.traffic.envelopes.length): Promise<void> {
+  await produceEnvelopes(s.kafka, s.topics, s.traffic.envelopes.slice(from, to));
+}
+
+/** Waits until every produced record has its outcome row, then a little longer (late duplicates would show). */
+export async function waitUntilAllWritten(s: Scenario, i: Instance, timeoutMs = 60_000): Promise<void> {
+  const q = createHttpRunner(i.url);
+  const total = s.produced.requests + s.produced.primaries;
+  let last = '';
+  await waitFor(
+    async () => {
+      const w = await writtenIdentities(q, 'shadow').catch(() => null);
+      last = JSON.stringify(w);
+      return w !== null && w.reqIds + w.primIds >= total;
+    },
+    timeoutMs,
+    () => `written ${last}, produced ${JSON.stringify(s.produced)}\n${i.output().slice(-3000)}`,
+    i.exited,
+  );
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
+export function verify(s: Scenario, i: Instance): Promise<string[]> {
+  return checkCounts(createHttpRunner(i.url), 'shadow', s.truth, s.produced);
+}
