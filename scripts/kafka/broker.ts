@@ -31,10 +31,13 @@ type Log = (line: string) => void;
 export interface BrokerOptions {
   /** Keep the broker's data here across runs (formatted once, never deleted). Default: a fresh folder removed on stop. */
   dataDir?: string;
+  /** Listen on these ports (a restarted broker must keep its address and controller quorum). Default: free ones. */
+  ports?: { broker: number; controller: number };
   log?: Log;
 }
 export interface Broker {
   brokers: string;
+  ports: { broker: number; controller: number };
   pid: number;
   runDir: string;
   /** Settles when the JVM exits, for whatever reason. */
@@ -128,28 +131,29 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   await stopAll({ log });
   for (let attempt = 1; ; attempt++) {
     try {
-      return await launch(libs, opts.dataDir, log);
+      return await launch(libs, opts, log);
     } catch (e) {
       // The free ports are released before the JVM binds them, so another process may win one.
-      if (attempt < 3 && /Address already in use/.test(String(e))) continue;
+      if (attempt < 3 && !opts.ports && /Address already in use/.test(String(e))) continue;
       throw e;
     }
   }
 }
 
-async function launch(libs: string, dataDir: string | undefined, log: Log): Promise<Broker> {
+async function launch(libs: string, opts: BrokerOptions, log: Log): Promise<Broker> {
+  const dataDir = opts.dataDir;
   const t0 = Date.now();
   await mkdir(CACHE_DIR, { recursive: true });
   const runDir = await mkdtemp(join(CACHE_DIR, `run-${process.pid}-`));
   let broker: Broker | undefined;
   try {
-    const [port, controllerPort] = await freePorts(2);
+    const [port, controllerPort] = opts.ports ? [opts.ports.broker, opts.ports.controller] : await freePorts(2);
     const brokers = `127.0.0.1:${port}`;
     const logDir = dataDir ? resolve(dataDir) : join(runDir, 'data');
     await writeConfig(runDir, logDir, port!, controllerPort!);
     // A kept data dir is formatted once; re-formatting would demand the cluster id it was made with.
     if (!existsSync(join(logDir, 'meta.properties'))) await formatStorage(libs, runDir);
-    broker = supervise(spawnJvm(libs, runDir), runDir, brokers);
+    broker = { ...supervise(spawnJvm(libs, runDir), runDir, brokers), ports: { broker: port!, controller: controllerPort! } };
     await writeFile(join(runDir, 'broker.json'), JSON.stringify({ pid: broker.pid, ownerPid: process.pid, brokers }));
     await waitUntilReady(brokers, broker.exited, runDir);
     log(`broker ${brokers} ready in ${seconds(t0)} (pid ${broker.pid}, log ${join(runDir, 'broker.log')})`);
@@ -287,7 +291,7 @@ i=0; while kill -0 "$2" 2>/dev/null && [ $i -lt ${STOP_GRACE_MS / 100} ]; do sle
 kill -KILL "$2" 2>/dev/null
 rm -rf "$3"`;
 
-function supervise(child: ChildProcess, runDir: string, brokers: string): Broker {
+function supervise(child: ChildProcess, runDir: string, brokers: string): Omit<Broker, 'ports'> {
   const pid = child.pid!;
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()).once('error', () => ok()));
   const watchdogArgs = ['-c', WATCHDOG, 'kafka-watchdog', String(process.pid), String(pid), runDir];

@@ -106,8 +106,8 @@ export class PartitionJoin {
 
   /** Emits what the window has passed for; forgets emitted ids after two windows. */
   expire(wallNow: number): JoinEvent[] {
-    const now = this.currentStreamTime(wallNow);
-    const cutoff = now - this.opts.windowMs;
+    const { event: now, expiry } = this.times(wallNow);
+    const cutoff = expiry - this.opts.windowMs;
     const out: JoinEvent[] = [];
     for (const [id, p] of this.requests) {
       if (p.eventTime >= cutoff) continue;
@@ -146,20 +146,24 @@ export class PartitionJoin {
     p.lastArrivalWall = wallNow;
   }
 
-  private currentStreamTime(wallNow: number): number {
+  /**
+   * `event`: stream time proper, from event times only; it decides what is forgotten. `expiry`: what
+   * windows close against; while both streams are caught up and silent it also moves with the wall
+   * clock, but only for closing windows, so records arriving after a pause (an outage, a backlog with
+   * old event times) are judged by their event times, not by how long the pause lasted.
+   */
+  private times(wallNow: number): { event: number; expiry: number } {
     const streams = [this.progress.requests, this.progress.primaries];
     const holding = streams.filter((p) => !p.caughtUp || (p.maxEventTime > -Infinity && wallNow - p.lastArrivalWall < this.opts.idleMs));
-    let t: number;
     if (holding.length > 0) {
-      t = Math.min(...holding.map((p) => p.maxEventTime));
-    } else {
-      const seen = streams.filter((p) => p.maxEventTime > -Infinity);
-      if (seen.length === 0) return this.streamTime;
-      const lastWall = Math.max(...seen.map((p) => p.lastArrivalWall));
-      t = Math.max(...seen.map((p) => p.maxEventTime)) + (wallNow - lastWall);
+      this.streamTime = Math.max(this.streamTime, Math.min(...holding.map((p) => p.maxEventTime)));
+      return { event: this.streamTime, expiry: this.streamTime };
     }
-    this.streamTime = Math.max(this.streamTime, t);
-    return this.streamTime;
+    const seen = streams.filter((p) => p.maxEventTime > -Infinity);
+    if (seen.length === 0) return { event: this.streamTime, expiry: this.streamTime };
+    this.streamTime = Math.max(this.streamTime, ...seen.map((p) => p.maxEventTime));
+    const idleFor = wallNow - Math.max(...seen.map((p) => p.lastArrivalWall));
+    return { event: this.streamTime, expiry: Math.max(this.streamTime, this.streamTime + idleFor) };
   }
 }
 

@@ -20,7 +20,8 @@ export async function createTopics(kafka: Kafka, topics: { requests: string; pri
 
 /** Produces envelopes in order, keyed by request id, as the mirror and the serving layer would. */
 export async function produceEnvelopes(kafka: Kafka, topics: { requests: string; primaries: string }, envelopes: readonly Envelope[]): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent: a retry after a lost acknowledgement (broker restarts) must not add a second copy.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     for (let i = 0; i < envelopes.length; i += 500) {
@@ -37,5 +38,17 @@ export async function produceEnvelopes(kafka: Kafka, topics: { requests: string;
     }
   } finally {
     await producer.disconnect();
+  }
+}
+
+/** Records the broker acknowledged, per stream: the sum of the partitions' end offsets. */
+export async function acknowledgedRecords(kafka: Kafka, topics: { requests: string; primaries: string }): Promise<{ requests: number; primaries: number }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const sum = async (t: string) => (await admin.fetchTopicOffsets(t)).reduce((n, p) => n + Number(p.high), 0);
+    return { requests: await sum(topics.requests), primaries: await sum(topics.primaries) };
+  } finally {
+    await admin.disconnect();
   }
 }

@@ -12,7 +12,7 @@ import { groundTruth, type Truth } from './ground-truth.ts';
 import { uniqueName, useKafka } from './kafka.ts';
 import { checkCounts, writtenIdentities, type Produced } from './oracle.ts';
 import { waitFor, type Instance } from './processes.ts';
-import { createTopics, produceEnvelopes } from './produce.ts';
+import { acknowledgedRecords, createTopics, produceEnvelopes } from './produce.ts';
 
 export interface Scenario {
   readonly kafka: Kafka;
@@ -87,6 +87,31 @@ export async function waitUntilAllWritten(s: Scenario, i: Instance, timeoutMs = 
   await new Promise((r) => setTimeout(r, 1000));
 }
 
-export function verify(s: Scenario, i: Instance): Promise<string[]> {
-  return checkCounts(createHttpRunner(i.url), 'shadow', s.truth, s.produced);
+/** The oracle, plus: the broker holds exactly the records the producer sent (no loss, no retry copies). */
+export async function verify(s: Scenario, i: Instance): Promise<string[]> {
+  const acked = await acknowledgedRecords(s.kafka, s.topics);
+  const v = await checkCounts(createHttpRunner(i.url), 'shadow', s.truth, acked);
+  if (acked.requests !== s.produced.requests || acked.primaries !== s.produced.primaries) {
+    v.push(`broker holds ${JSON.stringify(acked)}, producer sent ${JSON.stringify(s.produced)}`);
+  }
+  return v;
+}
+
+/**
+ * An envelope index near `near` that no request straddles: every message of a request id (request,
+ * primary output, redeliveries) lies on one side. Pausing production there keeps the generator's
+ * ground truth valid; pausing elsewhere would make pairs late on purpose.
+ */
+export function cleanCut(s: Scenario, near: number): number {
+  const span = new Map<string, [number, number]>();
+  s.traffic.envelopes.forEach((e, i) => {
+    const r = span.get(e.key);
+    span.set(e.key, r ? [r[0], i] : [i, i]);
+  });
+  const crossing = new Array<number>(s.traffic.envelopes.length + 1).fill(0);
+  for (const [a, b] of span.values()) for (let i = a + 1; i <= b; i++) crossing[i]!++;
+  for (let d = 0; d < s.traffic.envelopes.length; d++) {
+    for (const i of [near + d, near - d]) if (i > 0 && i < crossing.length && crossing[i] === 0) return i;
+  }
+  throw new Error('no clean cut in this traffic');
 }

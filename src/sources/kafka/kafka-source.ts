@@ -148,7 +148,13 @@ export class KafkaSource {
         }
       }
     } catch (err) {
-      this.log.debug({ err: String(err) }, 'log-end check failed; streams keep holding stream time');
+      // Unknown is not caught up: while the broker is unreachable no window may close on the wall
+      // clock, or the backlog that arrives after the outage would all look late.
+      for (const key of this.positions.keys()) {
+        const [topic, p] = [key.slice(0, key.lastIndexOf(':')), Number(key.slice(key.lastIndexOf(':') + 1))];
+        this.deps.processor.setCaughtUp(p, topic === requests ? 'requests' : 'primaries', false);
+      }
+      this.log.debug({ err: String(err) }, 'log-end check failed; streams hold stream time back');
     }
   }
 
