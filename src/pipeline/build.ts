@@ -28,6 +28,8 @@ export interface PipelineOptions {
   readonly metrics?: Metrics;
   /** See ProcessorDeps.initiallyCaughtUp. */
   readonly initiallyCaughtUp?: boolean;
+  /** Write fence, see BatchWriterEvents.canWrite. */
+  readonly canWrite?: () => boolean;
 }
 
 /** Wires scorer -> processor -> batch writer -> ClickHouse for one candidate. The caller owns the store. */
@@ -68,6 +70,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
       onDurable: (outcomes) => processor.markDurable(outcomes),
       onInsert: (rows, ms) => opts.metrics?.inserted(rows, ms),
       onRetry: () => opts.metrics?.insertRetried(),
+      ...(opts.canWrite ? { canWrite: opts.canWrite } : {}),
       onFatal: (err) => {
         log.error({ code: err.code, err: err.message }, 'insert failed permanently; stopping without committing');
         resolveFatal(err);

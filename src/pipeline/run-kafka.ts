@@ -30,7 +30,14 @@ export interface RunOptions extends Pick<PipelineOptions, 'wrapSink'> {
 /** The Kafka processor: consumer group -> pipeline -> ClickHouse, with metrics and health on HTTP. */
 export async function startProcessor(config: Readonly<Config>, store: Store, logger: Logger, opts: RunOptions = {}): Promise<RunningProcessor> {
   const metrics = new Metrics();
-  const pipeline = await buildPipeline(config, store, logger, { metrics, initiallyCaughtUp: false, ...(opts.wrapSink ? { wrapSink: opts.wrapSink } : {}) });
+  // Set once the source exists; a pipeline without a live group membership must not write.
+  let alive: () => boolean = () => false;
+  const pipeline = await buildPipeline(config, store, logger, {
+    metrics,
+    initiallyCaughtUp: false,
+    canWrite: () => alive(),
+    ...(opts.wrapSink ? { wrapSink: opts.wrapSink } : {}),
+  });
   const kafka = createKafka(config.kafka, logger, opts.instanceId ? `-${opts.instanceId}` : '');
   const ledger = createLedger(store, config.model, config.candidate.version, pipeline.sink);
   const source = new KafkaSource(config, {
@@ -44,6 +51,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   let ticks = 0;
+  alive = () => source.membershipFresh();
   const gauges = setInterval(() => {
     metrics.joinBuffered.set(pipeline.processor.buffered());
     metrics.sinkPending.set(pipeline.writer.pendingRows);

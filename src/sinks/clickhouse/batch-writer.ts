@@ -17,6 +17,11 @@ export interface BatchWriterEvents {
   onRetry?(attempt: number, err: unknown): void;
   /** A non-retryable failure: the pipeline must stop without committing. */
   onFatal(err: ShadowError): void;
+  /**
+   * Fence: false while this instance may have lost its partitions (e.g. no heartbeat for a session
+   * timeout after a pause). Nothing is inserted then; a rebalance discards what is held.
+   */
+  canWrite?(): boolean;
 }
 
 /**
@@ -31,6 +36,9 @@ export class BatchWriter {
   private stopped = false;
   private fatal: ShadowError | null = null;
   private inFlightRows = 0;
+  /** Bumped by `discard`: a block waiting to be (re)tried from an older epoch is abandoned. */
+  private epoch = 0;
+  private discardPredicate: ((o: Outcome) => boolean) | null = null;
 
   constructor(
     private readonly sink: RowSink,
@@ -57,6 +65,8 @@ export class BatchWriter {
 
   /** Forgets unwritten rows of records this instance no longer owns (another will redo them). */
   discard(predicate: (o: Outcome) => boolean): number {
+    this.epoch++;
+    this.discardPredicate = predicate;
     const before = this.buffer.length;
     this.buffer = this.buffer.filter((o) => !predicate(o));
     return before - this.buffer.length;
@@ -71,7 +81,8 @@ export class BatchWriter {
   async flush(): Promise<void> {
     while (this.buffer.length > 0 || this.inFlight) {
       if (this.fatal) throw this.fatal;
-      await (this.inFlight ?? this.kick());
+      if (!this.inFlight && this.events.canWrite && !this.events.canWrite()) await this.sleep(100);
+      else await (this.inFlight ?? this.kick());
     }
     if (this.fatal) throw this.fatal;
   }
@@ -82,8 +93,15 @@ export class BatchWriter {
     this.stopped = true;
   }
 
+  // A block from before a rebalance is abandoned only if its rows were discarded; a block retried
+  // across a discard of other partitions' rows is still written.
+  private discarded(o: Outcome): boolean {
+    return this.discardPredicate?.(o) ?? false;
+  }
+
   private kick(): Promise<void> {
     if (this.inFlight || this.buffer.length === 0 || this.fatal) return this.inFlight ?? Promise.resolve();
+    if (this.events.canWrite && !this.events.canWrite()) return Promise.resolve();
     const block = this.buffer.splice(0, this.opts.maxRows);
     this.inFlightRows = block.length;
     this.inFlight = this.write(block).finally(() => {
@@ -95,12 +113,15 @@ export class BatchWriter {
   }
 
   private async write(block: Outcome[]): Promise<void> {
+    const epoch = this.epoch;
     const token = blockToken(block.flatMap((o) => o.refs));
     const rows = block.map((o) => {
       o.row.block_token = token;
       return o.row;
     });
     for (let attempt = 1; ; attempt++) {
+      while (this.events.canWrite && !this.events.canWrite() && epoch === this.epoch) await this.sleep(100);
+      if (epoch !== this.epoch && block.some((o) => this.discarded(o))) return;
       const t0 = performance.now();
       try {
         await this.sink.insert(rows, token);

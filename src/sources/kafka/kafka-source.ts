@@ -38,6 +38,7 @@ export class KafkaSource {
   private commitTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private joined = false;
+  private lastHeartbeat = 0;
 
   constructor(
     private readonly config: Readonly<Config>,
@@ -52,6 +53,9 @@ export class KafkaSource {
       sessionTimeout: k.sessionTimeoutMs,
       heartbeatInterval: k.heartbeatIntervalMs,
       maxBytesPerPartition: k.maxBytesPerPartition,
+      // kafkajs heartbeats between fetches: an idle fetch must not outlast the heartbeat interval, or
+      // the write fence (membershipFresh) would see a healthy member as stale.
+      maxWaitTimeInMs: Math.min(5000, k.heartbeatIntervalMs),
       retry: { retries: 10 },
     });
   }
@@ -60,11 +64,21 @@ export class KafkaSource {
     return this.joined;
   }
 
+  /**
+   * Whether the group can still consider us a member: a heartbeat succeeded within the session
+   * timeout. An instance paused longer (SIGSTOP, a long GC, a frozen VM) must assume its partitions
+   * moved and write nothing until it has rejoined, or its late writes would count records twice.
+   */
+  membershipFresh(): boolean {
+    return this.joined && Date.now() - this.lastHeartbeat < this.config.kafka.sessionTimeoutMs;
+  }
+
   async start(): Promise<void> {
     const { requests, primaries } = this.config.kafka.topics;
     await this.admin.connect();
     await checkCoPartitioned(this.admin, requests, primaries);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
+    this.consumer.on(this.consumer.events.HEARTBEAT, () => (this.lastHeartbeat = Date.now()));
     this.consumer.on(this.consumer.events.CRASH, (e) => this.log.error({ err: String(e.payload.error), restart: e.payload.restart }, 'consumer crashed'));
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [requests, primaries], fromBeginning: true });
@@ -93,6 +107,7 @@ export class KafkaSource {
     // Whatever we held is re-read from the committed offsets: drop it, including unwritten rows.
     this.generation++;
     this.joined = true;
+    this.lastHeartbeat = Date.now();
     const { processor, writer } = this.deps;
     processor.revokeAll();
     const dropped = writer.discard(() => true);
