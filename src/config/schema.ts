@@ -112,6 +112,11 @@ const sink = z
   })
   .strict();
 
+const decode = z
+  .object({ maxMessageBytes: z.number().int().min(64).default(1_048_576) })
+  .strict()
+  .default({ maxMessageBytes: 1_048_576 });
+
 const http = z.object({ port: z.number().int().min(0).max(65535).default(9464), host: z.string().default('127.0.0.1') }).strict();
 
 export const ConfigSchema = z
@@ -122,6 +127,7 @@ export const ConfigSchema = z
     primary: z.object({ pricing: pricing.default({}) }).strict().default({ pricing: {} }),
     segments,
     join,
+    decode,
     kafka: kafka.default(kafka.parse({})),
     clickhouse: clickhouse.default(clickhouse.parse({})),
     sink: sink.default(sink.parse({})),

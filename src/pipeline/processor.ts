@@ -43,14 +43,10 @@ export interface ProcessorCounters {
 export class Processor {
   private readonly parts = new Map<number, PartitionState>();
   readonly counters: ProcessorCounters = { records: 0, rejects: 0, skipped: 0, outcomes: 0, candidateErrors: 0 };
-  private readonly maxMessageBytes: number;
-
   constructor(
     private readonly config: Readonly<Config>,
     private readonly deps: ProcessorDeps,
-  ) {
-    this.maxMessageBytes = 1_048_576;
-  }
+  ) {}
 
   /** Registers a partition, with what an earlier owner already wrote (skipped on re-read). */
   assign(partition: number, written?: WrittenSet): void {
@@ -88,7 +84,7 @@ export class Processor {
         state.offsets[stream].complete(offset);
         continue;
       }
-      const d = decode(record, { model: this.config.model, maxMessageBytes: this.maxMessageBytes });
+      const d = decode(record, { model: this.config.model, maxMessageBytes: this.config.decode.maxMessageBytes });
       if (!d.ok) {
         this.counters.rejects++;
         outcomes.push(rejectOutcome(record, d.code, d.reason, this.deps.outcomeOptions, this.deps.now()));
