@@ -12,7 +12,7 @@ import type { QueryCollector } from './spec.ts';
 
 export interface PanelDef {
   readonly title: string;
-  /** What the panel answers; shown as the panel's info tooltip and in docs/dashboards.md. */
+  /** What the panel answers; shown as the panel's info tooltip and in README.md. */
   readonly description: string;
   readonly sql: string;
   readonly columns: readonly string[];

@@ -133,6 +133,8 @@ export const ConfigSchema = z
     sink: sink.default(sink.parse({})),
     http: http.default(http.parse({})),
     owner: z.string().optional(),
+    /** Grafana alert rules provisioned with the gate's thresholds (checked by `ready`), and who they page. */
+    alerts: z.object({ rulesFile: z.string().min(1), escalation: z.string().optional() }).strict().optional(),
     runbook: z.string().optional(),
     gate: GateConfigSchema.optional(),
     registry: RegistryConfigSchema.default(RegistryConfigSchema.parse({})),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// `registry:` in the config file. Defaults documented in docs/gate.md (registry section).
+// `registry:` in the config file. Defaults documented in README.md (registry section).
 export const RegistryConfigSchema = z
   .object({
     /**

@@ -55,10 +55,13 @@ export async function readinessChecklist(input: ReadinessInput): Promise<Readine
     ok: config.gate !== undefined,
     detail: config.gate ? `gate: agreement >= ${config.gate.agreement.min}, window ${config.gate.window} judged per ${config.gate.subWindow}` : 'no `gate:` section in the config (defaults are not a reviewed choice)',
   });
-  // `alerts` is not part of this module's schema; it is read if the config carries it.
-  const alerts = (config as { alerts?: unknown }).alerts;
-  const hasAlerts = typeof alerts === 'object' && alerts !== null && Object.keys(alerts).length > 0;
-  items.push({ id: 'alert_thresholds', ok: hasAlerts, detail: hasAlerts ? 'alerts configured' : 'no `alerts:` thresholds in the config' });
+  // Alert rules are provisioned to Grafana from a file generated with the gate's thresholds.
+  const rules = config.alerts ? (isAbsolute(config.alerts.rulesFile) ? config.alerts.rulesFile : resolve(input.configDir, config.alerts.rulesFile)) : null;
+  items.push({
+    id: 'alert_thresholds',
+    ok: rules !== null && existsSync(rules),
+    detail: rules === null ? 'no `alerts.rulesFile` in the config' : existsSync(rules) ? `alert rules ${rules}` : `alert rules ${rules} do not exist`,
+  });
   items.push({ id: 'owner', ok: Boolean(config.owner?.trim()), detail: config.owner?.trim() ? `owner: ${config.owner}` : 'no `owner:` in the config' });
   const runbook = config.runbook ? (isAbsolute(config.runbook) ? config.runbook : resolve(input.configDir, config.runbook)) : null;
   items.push({

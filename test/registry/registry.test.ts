@@ -149,7 +149,8 @@ describe('rollback readiness', () => {
   it('passes every item when the previous version loads and the config names gate, alerts, owner and runbook', async () => {
     await promoteVersion(reg, { model: 'diagnosis', version: 'v10', actor, reason: '' });
     writeFileSync(join(dir, 'runbook.md'), '# runbook\n');
-    const config = { ...parseConfig({ ...base, gate: {}, owner: 'ml-platform', runbook: 'runbook.md' }), alerts: { agreementMin: 0.9 } };
+    writeFileSync(join(dir, 'alerts.yaml'), 'groups: []\n');
+    const config = parseConfig({ ...base, gate: {}, owner: 'ml-platform', runbook: 'runbook.md', alerts: { rulesFile: 'alerts.yaml' } });
     const items = await readinessChecklist({ model: 'diagnosis', entry: modelEntry(reg.path, 'diagnosis'), config, configDir: dir });
     assert.deepEqual(items.map((i) => [i.id, i.ok]), [
       ['production_recorded', true], ['previous_registered', true], ['previous_loadable', true], ['gate_thresholds', true],
