@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PartitionJoin, type JoinEvent } from '../../src/join/index.ts';
+import { mulberry32 } from '../../src/traffic/index.ts';
 import type { MirroredRequest, PrimarySide, RequestSide, SourceRef } from '../../src/types.ts';
 
 const WINDOW = 10_000;
@@ -279,17 +280,8 @@ describe('PartitionJoin', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG so a failing interleaving can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so a failing interleaving can be replayed from its seed.
+const prng = mulberry32;
 
 type Arrival = { kind: 'req'; side: RequestSide } | { kind: 'prim'; id: string; side: PrimarySide };
 
