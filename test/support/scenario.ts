@@ -71,20 +71,74 @@ export async function produceAll(s: Scenario, from = 0, to = s.traffic.envelopes
 
 /** Waits until every produced record has its outcome row, then a little longer (late duplicates would show). */
 export async function waitUntilAllWritten(s: Scenario, i: Instance, timeoutMs = 60_000): Promise<void> {
+  await waitUntilWritten(s, i, s.produced.requests + s.produced.primaries, timeoutMs);
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
+/**
+ * Waits until at least `records` distinct input records have their outcome row, read through instance
+ * `i` (with a shared store, through any instance).
+ */
+export async function waitUntilWritten(s: Scenario, i: Instance, records: number, timeoutMs = 60_000): Promise<void> {
   const q = createHttpRunner(i.url);
-  const total = s.produced.requests + s.produced.primaries;
   let last = '';
   await waitFor(
     async () => {
       const w = await writtenIdentities(q, 'shadow').catch(() => null);
       last = JSON.stringify(w);
-      return w !== null && w.reqIds + w.primIds >= total;
+      return w !== null && w.reqIds + w.primIds >= records;
     },
     timeoutMs,
-    () => `written ${last}, produced ${JSON.stringify(s.produced)}\n${i.output().slice(-3000)}`,
+    () => `written ${last}, waiting for ${records} of produced ${JSON.stringify(s.produced)}\n${i.output().slice(-3000)}`,
     i.exited,
   );
-  await new Promise((r) => setTimeout(r, 1000));
+}
+
+/** A counter or gauge from an instance's /metrics (NaN when absent). */
+export async function metric(i: Instance, name: string): Promise<number> {
+  const text = await (await fetch(`${i.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
+/**
+ * Produces envelopes [from, to) steadily, in small chunks with short pauses, so faults can land while
+ * traffic flows. The pauses stay well below join.idleMs (500 ms in scenarios): no stream falls silent
+ * long enough for a live processor to close windows on the wall clock, so the ground truth holds.
+ */
+export function produceSteadily(s: Scenario, opts: { from?: number; to?: number; chunk?: number; gapMs?: number } = {}): { done: Promise<void>; sent: () => number } {
+  const { from = 0, to = s.traffic.envelopes.length, chunk = 100, gapMs = 120 } = opts;
+  let sent = 0;
+  const done = (async () => {
+    const producer = s.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      for (let i = from; i < to; i += chunk) {
+        const part = s.traffic.envelopes.slice(i, Math.min(i + chunk, to));
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: (['requests', 'primaries'] as const).map((st) => ({
+            topic: s.topics[st],
+            messages: part.filter((e) => e.stream === st).map((e) => ({ key: e.key, value: typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload) })),
+          })),
+        });
+        sent += part.length;
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  })();
+  return { done, sent: () => sent };
+}
+
+/** The partitions (of the requests topic) an instance's latest 'partitions assigned' log line names. */
+export function assignedPartitions(s: Scenario, i: Instance): { generation: number; partitions: number[] } | null {
+  const lines = i.output().split('\n').filter((l) => l.includes('"partitions assigned"'));
+  const last = lines.at(-1);
+  if (!last) return null;
+  const j = JSON.parse(last) as { generation: number; assignment: Record<string, number[]> };
+  return { generation: j.generation, partitions: [...(j.assignment[s.topics.requests] ?? [])].sort((a, b) => a - b) };
 }
 
 /** The oracle, plus: the broker holds exactly the records the producer sent (no loss, no retry copies). */
