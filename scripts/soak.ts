@@ -70,8 +70,10 @@ async function written(i: Instance): Promise<number> {
 
 /** Time until the written identities reach what had been produced when the fault ended. */
 async function measureCatchUp(fault: string): Promise<void> {
-  const target = producedTotal;
   const t0 = Date.now();
+  // Let traffic produced after the fault arrive too: catching up means writing that as well.
+  await new Promise((r) => setTimeout(r, 2000));
+  const target = producedTotal;
   await waitFor(async () => (await written(instance)) >= target, 300_000, () => `catch-up after ${fault}`);
   recoveries.push({ fault, at: Math.round((t0 - started) / 1000), catchUpSeconds: (Date.now() - t0) / 1000 });
   log(`${fault}: caught up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
