@@ -1,8 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import { createHttpRunner } from '../../src/query/index.ts';
-import { generateTraffic, loadDataset } from '../../src/traffic/index.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../src/ops/logger.ts';
+import { replayFile } from '../../src/pipeline/replay.ts';
+import { createHttpRunner, createStoreRunner } from '../../src/query/index.ts';
+import { openStore } from '../../src/sinks/clickhouse/client.ts';
+import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
+import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/index.ts';
 import { testConfig } from '../support/config.ts';
 import { groundTruth, type Figures } from '../support/ground-truth.ts';
 import { uniqueName, useKafka } from '../support/kafka.ts';
@@ -48,6 +55,7 @@ describe('two processor instances in one consumer group on the real broker', () 
   const topics = { requests: uniqueName('requests'), primaries: uniqueName('primaries') };
   const instances: Instance[] = [];
   const groupId = uniqueName('group');
+  let kafkaFigures: Figures | null = null;
 
   before(async () => {
     brokers = await useKafka();
@@ -82,11 +90,27 @@ describe('two processor instances in one consumer group on the real broker', () 
     await new Promise((r) => setTimeout(r, 1500));
     const got = await figuresOf(instances);
     assert.deepEqual(got.overall, want);
+    kafkaFigures = got.overall;
     assert.equal(got.rejects, truth.rejects);
     // Both instances did real work: the assigner split the partitions.
     for (const i of instances) {
       const f = await readFigures(createHttpRunner(i.url), 'shadow', 'diagnosis', 'v10');
       assert.ok(f.overall.compared > 0, 'each instance compared some requests');
+    }
+  });
+
+  it('gives the same figures as replaying the same traffic from a file', async () => {
+    const config = testConfig();
+    const file = join(mkdtempSync(join(tmpdir(), 'shadow-same-')), 'same.ndjson');
+    writeNdjson(file, traffic.envelopes);
+    const store = await openStore(config.clickhouse);
+    try {
+      await migrate(store);
+      await replayFile(file, config, store, createLogger({ level: 'warn' }));
+      const replayed = await readFigures(createStoreRunner(store), 'shadow', 'diagnosis', 'v10');
+      assert.deepEqual(replayed.overall, kafkaFigures);
+    } finally {
+      await store.close();
     }
   });
 
