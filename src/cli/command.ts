@@ -1,9 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ShadowError } from '../errors.ts';
 
+/** A command's behaviour; its name and one-line summary live in the command list (commands.ts). */
 export interface Command {
-  readonly name: string;
-  readonly summary: string;
   /** Full help text: usage line, then options. Printed by `--help`. */
   readonly help: string;
   run(argv: string[]): Promise<number>;

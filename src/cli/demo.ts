@@ -10,8 +10,6 @@ import { generateTraffic, loadDataset, writeNdjson } from '../traffic/index.ts';
 const DEMO = { seed: 20261125, count: 20_000, startTime: Date.UTC(2026, 10, 24, 12, 0, 0) };
 
 export const demoCommand: Command = {
-  name: 'demo',
-  summary: 'replay bundled sample traffic through the bundled models into embedded ClickHouse',
   help: `Usage: shadow-compare demo [options]
 
 Generates ${DEMO.count} mirrored requests and primary outputs (diagnosis:v9 in production) from the

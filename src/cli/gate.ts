@@ -21,8 +21,6 @@ export const GATE_HELP = `      --window D      window length, e.g. 7d or 14d (d
       --actor NAME    recorded with the decision (default: OS user)`;
 
 export const gateCommand: Command = {
-  name: 'gate',
-  summary: 'decide PROMOTE / HOLD / REJECT for a candidate from shadow.stats_1m',
   help: `Usage: shadow-compare gate [--model M] [--candidate V] [options]
 
 Judges the candidate over the window with the thresholds in the config's gate: section (SQL in

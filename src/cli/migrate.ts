@@ -4,8 +4,6 @@ import { openStore } from '../sinks/clickhouse/client.ts';
 import { migrate } from '../sinks/clickhouse/migrate.ts';
 
 export const migrateCommand: Command = {
-  name: 'migrate',
-  summary: 'apply the ClickHouse schema migrations in schemas/clickhouse/',
   help: `Usage: shadow-compare migrate [options]
 
 Applies schemas/clickhouse/NNNNNN_*.sql in order, skipping those recorded in <database>.schema_migrations.

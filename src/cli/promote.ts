@@ -8,8 +8,6 @@ import { openQueryRunner, type OpenedRunner } from '../query/index.ts';
 import { actorName, formatFlip, openRegistry, promoteVersion, recordPromotion, type FlipResult } from '../registry/index.ts';
 
 export const promoteCommand: Command = {
-  name: 'promote',
-  summary: 'make a registered version production (optionally only if the gate says PROMOTE)',
   help: `Usage: shadow-compare promote MODEL VERSION [--if-gate-passes] [options]
 
 Checks VERSION's artifact (present, sha256 unchanged, loads in onnxruntime), publishes it as the

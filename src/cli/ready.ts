@@ -5,8 +5,6 @@ import { ShadowError } from '../errors.ts';
 import { kafkaOptions, modelEntry, readProduction, readinessChecklist } from '../registry/index.ts';
 
 export const readyCommand: Command = {
-  name: 'ready',
-  summary: 'rollback-readiness checklist for a model, each item pass/fail',
   help: `Usage: shadow-compare ready MODEL [options]
 
 Checks, and prints as pass/fail: production recorded; previous production version registered and

@@ -4,8 +4,6 @@ import { ShadowError } from '../errors.ts';
 import { actorName, registerVersion, type TensorSpec } from '../registry/index.ts';
 
 export const registerCommand: Command = {
-  name: 'register',
-  summary: 'record a model version: artifact, sha256, size, signature, feature schema',
   help: `Usage: shadow-compare register MODEL VERSION ARTIFACT [options]
 
 Hashes ARTIFACT, loads it in onnxruntime to read its input/output signature, and records the version

@@ -5,8 +5,6 @@ import { createStoreRunner } from '../query/index.ts';
 import { formatSummary, readSummary } from '../report/summary.ts';
 
 export const replayCommand: Command = {
-  name: 'replay',
-  summary: 'run the pipeline over an NDJSON file of requests and primary outputs (no Kafka)',
   help: `Usage: shadow-compare replay FILE.ndjson [options]
 
 Each line is {"stream": "requests"|"primaries", "key": REQUEST_ID, "payload": MESSAGE}; MESSAGE is the

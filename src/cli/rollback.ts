@@ -5,8 +5,6 @@ import { ShadowError } from '../errors.ts';
 import { actorName, formatFlip, openRegistry, recordPromotion, rollbackVersion } from '../registry/index.ts';
 
 export const rollbackCommand: Command = {
-  name: 'rollback',
-  summary: 'return a model to its previous production version',
   help: `Usage: shadow-compare rollback MODEL [--to VERSION] [options]
 
 Makes the version that was production before the current one production again (two rollbacks from

@@ -7,8 +7,6 @@ import { faultPlanFromEnv, injectLedgerFaults, injectSinkFaults } from '../ops/f
 const FORCE_EXIT_MS = 30_000;
 
 export const runCommand: Command = {
-  name: 'run',
-  summary: 'run the Kafka processor (consumer group -> candidate scoring -> join -> ClickHouse)',
   help: `Usage: shadow-compare run [options]
 
 Consumes config.kafka.topics.requests and .primaries as group config.kafka.groupId, scores with the

@@ -7,8 +7,6 @@ import { openQueryRunner, type QueryRunner } from '../query/index.ts';
 import { formatStatus, kafkaOptions, modelEntry, readProduction, type CandidateRow, type ModelEntry, type StatusView } from '../registry/index.ts';
 
 export const statusCommand: Command = {
-  name: 'status',
-  summary: 'show production, candidates (traffic and last gate decision) and promotion history',
   help: `Usage: shadow-compare status MODEL [options]
 
 Production version and rollback target from the registry (and, with registry.backend: kafka, what the

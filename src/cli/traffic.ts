@@ -119,8 +119,6 @@ function positive(name: string, text: string | undefined, fallback: number, inte
 }
 
 export const trafficCommand: Command = {
-  name: 'traffic',
-  summary: 'mirror generated sample traffic into the Kafka topics, in real time',
   help: `Usage: shadow-compare traffic (--count N | --continuous) [options]
 
 Generates mirrored requests and primary outputs (src/traffic: the fixture data set's rows, production
