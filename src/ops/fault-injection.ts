@@ -20,6 +20,8 @@ export const FaultPlan = z
     reuseToken: z.boolean().optional(),
     /** Control: skip reading back what was written before a restart, so re-read records count again. */
     skipRecovery: z.boolean().optional(),
+    /** Control: switch the write fence off, so a paused instance writes after its partitions moved. */
+    disableFence: z.boolean().optional(),
   })
   .strict();
 

@@ -20,6 +20,8 @@ export interface RunningProcessor {
 }
 
 export interface RunOptions extends Pick<PipelineOptions, 'wrapSink'> {
+  /** Test seam for a control run: false switches the write fence off. */
+  readonly fence?: boolean;
   /** Test seam: wraps the recovery ledger (fault-injection control runs). */
   readonly wrapLedger?: (ledger: Ledger) => Ledger;
   /** Extra POST routes on the HTTP port (the read-only query endpoint). */
@@ -51,7 +53,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   let ticks = 0;
-  alive = () => source.membershipFresh();
+  alive = opts.fence === false ? () => source.ready : () => source.membershipFresh();
   const gauges = setInterval(() => {
     metrics.joinBuffered.set(pipeline.processor.buffered());
     metrics.sinkPending.set(pipeline.writer.pendingRows);

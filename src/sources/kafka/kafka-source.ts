@@ -70,7 +70,7 @@ export class KafkaSource {
    * moved and write nothing until it has rejoined, or its late writes would count records twice.
    */
   membershipFresh(): boolean {
-    return this.joined; // TEMP: fence off
+    return this.joined && Date.now() - this.lastHeartbeat < this.config.kafka.sessionTimeoutMs;
   }
 
   async start(): Promise<void> {
