@@ -39,6 +39,8 @@ export class KafkaSource {
   private tickTimer: NodeJS.Timeout | null = null;
   private joined = false;
   private lastHeartbeat = 0;
+  private stopping = false;
+  private activeBatches = 0;
 
   constructor(
     private readonly config: Readonly<Config>,
@@ -92,11 +94,18 @@ export class KafkaSource {
     });
   }
 
-  /** Drain: stop fetching, write everything already emitted, commit, disconnect. */
+  /**
+   * Drain: stop fetching, let the batch under way finish, write everything emitted, commit, then leave
+   * the group. kafkajs's own stop() leaves the group first, after which commits are refused, so the
+   * consumer is paused instead until the commit is done.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.commitTimer) clearInterval(this.commitTimer);
-    await this.consumer.stop();
+    const { requests, primaries } = this.config.kafka.topics;
+    this.consumer.pause([{ topic: requests }, { topic: primaries }]);
+    while (this.activeBatches > 0) await new Promise((r) => setTimeout(r, 20));
     await this.deps.writer.flush();
     await this.commit();
     await this.consumer.disconnect();
@@ -117,14 +126,24 @@ export class KafkaSource {
     this.log.info({ generation: this.generation, assignment, droppedRows: dropped }, 'partitions assigned');
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    this.activeBatches++;
+    try {
+      await this.consumeBatch(payload);
+    } finally {
+      this.activeBatches--;
+    }
+  }
+
+  private async consumeBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.stopping) return;
     const gen = this.generation;
     const p = batch.partition;
     const stream: Stream = batch.topic === this.config.kafka.topics.requests ? 'requests' : 'primaries';
     await this.ensureRecovered(p);
     const msgs = batch.messages;
     for (let i = 0; i < msgs.length; i += CHUNK) {
-      if (!isRunning() || isStale() || gen !== this.generation || !this.deps.processor.has(p)) return;
+      if (this.stopping || !isRunning() || isStale() || gen !== this.generation || !this.deps.processor.has(p)) return;
       await this.waitForCapacity(p, stream, heartbeat, isRunning);
       const chunk = msgs.slice(i, i + CHUNK);
       const records: RawRecord[] = chunk.map((m) => ({
@@ -214,7 +233,7 @@ export class KafkaSource {
       (processor.buffered() >= this.config.join.maxBuffered && processor.buffered(p, stream) >= processor.buffered(p, other));
     if (!full()) return;
     metrics?.paused.set(1);
-    while (full() && isRunning()) {
+    while (full() && isRunning() && !this.stopping) {
       await new Promise((r) => setTimeout(r, 50));
       await heartbeat();
     }
