@@ -83,8 +83,17 @@ async function produceLoop(): Promise<void> {
   for (let second = 0; Date.now() < deadline; second++) {
     const tick = Date.now();
     const traffic = generateTraffic({ dataset: ds, model: 'diagnosis', primaryVersion: 'v9', count: rate, seed: second + 1, startTime: tick, ratePerSec: rate, idPrefix: `s${second}-` });
-    while (brokerDown) await new Promise((r) => setTimeout(r, 200));
-    await produceEnvelopes(kafka, topics, traffic.envelopes);
+    // The mirror buffers while the broker is down (a send in flight when it went down is retried).
+    for (;;) {
+      while (brokerDown) await new Promise((r) => setTimeout(r, 200));
+      try {
+        await produceEnvelopes(kafka, topics, traffic.envelopes);
+        break;
+      } catch (err) {
+        log(`produce failed (${String(err).slice(0, 80)}); retrying`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     const t = groundTruth(traffic, ds, 'diagnosis', 'v10');
     for (const k of Object.keys(truth.overall) as (keyof Figures)[]) truth.overall[k] += t.overall[k];
     truth.rejects += t.rejects;

@@ -141,6 +141,9 @@ export class KafkaSource {
     const p = batch.partition;
     const stream: Stream = batch.topic === this.config.kafka.topics.requests ? 'requests' : 'primaries';
     await this.ensureRecovered(p);
+    // Records in hand but not yet processed (this batch may wait for capacity): the stream is not
+    // caught up until they are in the join, or their partners would expire on the wall clock.
+    this.deps.processor.setCaughtUp(p, stream, false);
     const msgs = batch.messages;
     for (let i = 0; i < msgs.length; i += CHUNK) {
       if (this.stopping || !isRunning() || isStale() || gen !== this.generation || !this.deps.processor.has(p)) return;
