@@ -93,7 +93,13 @@ function fillComparison(row: OutcomeRow, req: RequestSide, prim: PrimarySide, o:
     row.score_delta = c.delta;
   }
   row.sampled = !c.agree ? 0 : sampled(req.msg.request_id, o.agreementSampleRate) ? 1 : 0;
-  if (!c.agree || row.sampled) row.features = JSON.stringify(req.msg.features);
+  // Raw outputs and features are for analysts, in shadow.disagreements: serialising them for every
+  // agreeing row would cost CPU on the hot path and storage for nothing.
+  if (!c.agree || row.sampled) {
+    row.features = JSON.stringify(req.msg.features);
+    row.primary_output = JSON.stringify(prim.output);
+    row.candidate_output = JSON.stringify({ label: cand.label, scores: cand.scores, value: cand.value });
+  }
 }
 
 function requestRow(req: RequestSide, o: OutcomeOptions): OutcomeRow {
@@ -111,9 +117,7 @@ function fillCandidate(row: OutcomeRow, cand: CandidateResult | null, o: Outcome
   row.candidate_scored = 1;
   row.candidate_latency_ms = cand.latencyMs;
   row.candidate_cost_usd = costOf(o.candidatePricing, cand.computeMs);
-  if (cand.ok) {
-    row.candidate_output = JSON.stringify({ label: cand.label, scores: cand.scores, value: cand.value });
-  } else {
+  if (!cand.ok) {
     row.candidate_error = 1;
     row.candidate_error_code = cand.code;
     row.candidate_error_reason = cand.reason.slice(0, 512);
@@ -125,7 +129,6 @@ function fillPrimary(row: OutcomeRow, prim: PrimarySide, o: OutcomeOptions): voi
   if (!row.primary_version) row.primary_version = prim.version;
   row.primary_latency_ms = prim.latencyMs;
   row.primary_cost_usd = prim.costUsd ?? costOf(o.primaryPricing, prim.latencyMs);
-  row.primary_output = JSON.stringify(prim.output);
   if (prim.error) {
     row.primary_error = 1;
     row.primary_error_code = prim.error.code;

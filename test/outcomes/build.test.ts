@@ -108,10 +108,15 @@ describe('outcomeOf, compared rows', () => {
     assert.ok(n > 4000 * 0.17 && n < 4000 * 0.23, `sampled ${n} of 4000 at rate 0.2`);
   });
 
-  it('records candidate and primary output, latency and cost', () => {
+  it('records latency and cost, and both raw outputs only where analysts see them (disagreements)', () => {
     const { row } = outcomeOf({ type: 'pair', request: req(), primary: prim() }, options());
-    assert.deepEqual(JSON.parse(row.candidate_output), { label: '1', scores: [0.09999999999999998, 0.9] });
-    assert.deepEqual(JSON.parse(row.primary_output), { score: 0.8 });
+    assert.equal(row.agree, 1);
+    assert.equal(row.candidate_output, '', 'an unsampled agreement carries no raw outputs');
+    assert.equal(row.primary_output, '');
+    const { row: d } = outcomeOf({ type: 'pair', request: req(), primary: prim({ output: { score: 0.2 } }) }, options());
+    assert.equal(d.agree, 0);
+    assert.deepEqual(JSON.parse(d.candidate_output), { label: '1', scores: [0.09999999999999998, 0.9] });
+    assert.deepEqual(JSON.parse(d.primary_output), { score: 0.2 });
     assert.equal(row.candidate_latency_ms, 7);
     assert.equal(row.primary_latency_ms, 12);
     assert.ok(Math.abs(row.candidate_cost_usd - 0.01 * 0.5) < 1e-15, 'compute ms priced per CPU-second');
