@@ -1,5 +1,6 @@
 import { MirroredRequest } from '../contracts/request.ts';
 import { PrimaryOutput } from '../contracts/primary-output.ts';
+import { fastPrimary, fastRequest } from '../contracts/fast-parse.ts';
 import type { RawRecord } from '../types.ts';
 
 /** Bounded set of reject reasons: dashboards group by these, so never put free text here. */
@@ -29,14 +30,17 @@ export function decode(record: RawRecord, opts: DecodeOptions): Decoded {
   } catch (err) {
     return { ok: false, code: 'INVALID_JSON', reason: (err as Error).message };
   }
-  const schema = record.ref.stream === 'requests' ? MirroredRequest : PrimaryOutput;
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first && first.path.length ? first.path.join('.') : '(root)';
-    return { ok: false, code: 'SCHEMA_VIOLATION', reason: `${where}: ${first?.message ?? 'invalid'}` };
+  const isRequest = record.ref.stream === 'requests';
+  let msg: MirroredRequest | PrimaryOutput | null = isRequest ? fastRequest(json) : fastPrimary(json);
+  if (msg === null) {
+    const parsed = (isRequest ? MirroredRequest : PrimaryOutput).safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first && first.path.length ? first.path.join('.') : '(root)';
+      return { ok: false, code: 'SCHEMA_VIOLATION', reason: `${where}: ${first?.message ?? 'invalid'}` };
+    }
+    msg = parsed.data;
   }
-  const msg = parsed.data;
   if (msg.model !== opts.model) {
     return { ok: false, code: 'UNKNOWN_MODEL', reason: `model "${msg.model}" is not compared here (this processor compares "${opts.model}")` };
   }
