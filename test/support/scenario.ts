@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Config } from '../../src/config/index.ts';
+import { deepMerge, type Config } from '../../src/config/index.ts';
 import { createHttpRunner } from '../../src/query/index.ts';
 import { generateTraffic, loadDataset, type Traffic, type TrafficOptions } from '../../src/traffic/index.ts';
 import { testConfig } from './config.ts';
@@ -54,12 +54,11 @@ export async function createScenario(o: ScenarioOptions): Promise<Scenario> {
     reorderRate: 0.1,
     ...o.traffic,
   });
-  const config = testConfig({
+  const config = testConfig(deepMerge({
     kafka: { brokers: brokers.split(','), groupId: uniqueName('group'), topics, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
     join: { windowMs: 2000, idleMs: 500 },
     sink: { flushIntervalMs: 200, maxRows: 400, retryInitialMs: 50, retryMaxMs: 500 },
-    ...o.config,
-  });
+  }, o.config ?? {}));
   const envelopes = traffic.envelopes;
   const produced = { requests: envelopes.filter((e) => e.stream === 'requests').length, primaries: envelopes.filter((e) => e.stream === 'primaries').length };
   return { kafka, topics, config, dataDir: join(mkdtempSync(join(tmpdir(), 'shadow-fault-')), 'data'), traffic, truth: groundTruth(traffic, ds, 'diagnosis', 'v10'), produced };

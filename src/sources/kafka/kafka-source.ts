@@ -41,6 +41,8 @@ export class KafkaSource {
   private lastHeartbeat = 0;
   private stopping = false;
   private activeBatches = 0;
+  /** Streams paused because the join is full and they are ahead of their partner stream. */
+  private paused = new Map<string, { topic: string; p: number; stream: Stream }>();
 
   constructor(
     private readonly config: Readonly<Config>,
@@ -85,7 +87,10 @@ export class KafkaSource {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [requests, primaries], fromBeginning: true });
     this.commitTimer = setInterval(() => void this.commit().then(() => this.checkCaughtUp()), 1000);
-    this.tickTimer = setInterval(() => this.deps.processor.tick(), 250);
+    this.tickTimer = setInterval(() => {
+      this.deps.processor.tick();
+      this.resumeStreams();
+    }, 250);
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -123,6 +128,8 @@ export class KafkaSource {
     this.recovering.clear();
     this.committed.clear();
     this.positions.clear();
+    for (const { topic, p } of this.paused.values()) this.consumer.resume([{ topic, partitions: [p] }]);
+    this.paused.clear();
     this.log.info({ generation: this.generation, assignment, droppedRows: dropped }, 'partitions assigned');
   }
 
@@ -147,7 +154,13 @@ export class KafkaSource {
     const msgs = batch.messages;
     for (let i = 0; i < msgs.length; i += CHUNK) {
       if (this.stopping || !isRunning() || isStale() || gen !== this.generation || !this.deps.processor.has(p)) return;
-      await this.waitForCapacity(p, stream, heartbeat, isRunning);
+      if (this.joinAhead(p, stream)) {
+        // Return without resolving the rest: kafkajs fetches it again after resume. Blocking here
+        // instead would stall the whole fetch loop, so the stream behind could never catch up.
+        this.pauseStream(batch.topic, p, stream);
+        return;
+      }
+      await this.waitForSink(heartbeat, isRunning);
       const chunk = msgs.slice(i, i + CHUNK);
       const records: RawRecord[] = chunk.map((m) => ({
         ref: { stream, topic: batch.topic, partition: p, offset: Number(m.offset) },
@@ -228,19 +241,40 @@ export class KafkaSource {
     );
   }
 
-  private async waitForCapacity(p: number, stream: Stream, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
-    const { processor, writer, metrics } = this.deps;
+  /** The join is full and this stream holds more of it in this partition than the other stream. */
+  private joinAhead(p: number, stream: Stream): boolean {
+    const { processor } = this.deps;
     const other: Stream = stream === 'requests' ? 'primaries' : 'requests';
-    const full = () =>
-      writer.pendingRows >= this.config.sink.maxPendingRows ||
-      (processor.buffered() >= this.config.join.maxBuffered && processor.buffered(p, stream) >= processor.buffered(p, other));
+    return processor.buffered() >= this.config.join.maxBuffered && processor.buffered(p, stream) >= processor.buffered(p, other);
+  }
+
+  private pauseStream(topic: string, p: number, stream: Stream): void {
+    this.consumer.pause([{ topic, partitions: [p] }]);
+    this.paused.set(`${topic}:${p}`, { topic, p, stream });
+    this.deps.metrics?.paused.set(1);
+  }
+
+  /** On each tick: resume the streams whose partner caught up or whose windows closed. */
+  private resumeStreams(): void {
+    for (const [key, { topic, p, stream }] of this.paused) {
+      if (this.joinAhead(p, stream) && this.deps.processor.has(p)) continue;
+      this.consumer.resume([{ topic, partitions: [p] }]);
+      this.paused.delete(key);
+    }
+    if (this.paused.size === 0) this.deps.metrics?.paused.set(0);
+  }
+
+  /** Unwritten rows at their limit: everything waits, since only ClickHouse can drain them. */
+  private async waitForSink(heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+    const { writer, metrics } = this.deps;
+    const full = () => writer.pendingRows >= this.config.sink.maxPendingRows;
     if (!full()) return;
     metrics?.paused.set(1);
     while (full() && isRunning() && !this.stopping) {
       await new Promise((r) => setTimeout(r, 50));
       await heartbeat();
     }
-    metrics?.paused.set(0);
+    metrics?.paused.set(this.paused.size > 0 ? 1 : 0);
   }
 
   private async commit(): Promise<void> {
