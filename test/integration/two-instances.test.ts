@@ -11,7 +11,7 @@ import { openStore } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/index.ts';
 import { testConfig } from '../support/config.ts';
-import { groundTruth, type Figures } from '../support/ground-truth.ts';
+import { IRREGULAR_TRAFFIC, groundTruth, type Figures } from '../support/ground-truth.ts';
 import { uniqueName, useKafka } from '../support/kafka.ts';
 import { startInstance, stopInstance, waitFor, type Instance } from '../support/processes.ts';
 import { createTopics, produceEnvelopes } from '../support/produce.ts';
@@ -20,16 +20,9 @@ import { countRejects, readFigures } from '../support/stats.ts';
 const ds = loadDataset('breast_cancer');
 const traffic = generateTraffic({
   dataset: ds,
-  model: 'diagnosis',
-  primaryVersion: 'v9',
+  ...IRREGULAR_TRAFFIC,
   count: 2000,
   seed: 11,
-  duplicateRate: 0.03,
-  invalidRate: 0.02,
-  missingPrimaryRate: 0.05,
-  inlinePrimaryRate: 0.1,
-  primaryErrorRate: 0.02,
-  reorderRate: 0.2,
 });
 const truth = groundTruth(traffic, ds, 'diagnosis', 'v10');
 

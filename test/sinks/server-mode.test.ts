@@ -17,7 +17,7 @@ import { migrate, readMigrations } from '../../src/sinks/clickhouse/migrate.ts';
 import { createOutcomeSink } from '../../src/sinks/clickhouse/outcome-sink.ts';
 import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/index.ts';
 import { testConfig } from '../support/config.ts';
-import { groundTruth } from '../support/ground-truth.ts';
+import { IRREGULAR_TRAFFIC, groundTruth } from '../support/ground-truth.ts';
 import { startStoreServer, type StoreServer } from '../support/store-server.ts';
 import { countRejects, readFigures } from '../support/stats.ts';
 
@@ -25,16 +25,9 @@ const logger = createLogger({ level: 'warn' });
 const ds = loadDataset('breast_cancer');
 const traffic = generateTraffic({
   dataset: ds,
-  model: 'diagnosis',
-  primaryVersion: 'v9',
+  ...IRREGULAR_TRAFFIC,
   count: 2000,
   seed: 17,
-  duplicateRate: 0.03,
-  invalidRate: 0.02,
-  missingPrimaryRate: 0.05,
-  inlinePrimaryRate: 0.1,
-  primaryErrorRate: 0.02,
-  reorderRate: 0.2,
 });
 const truth = groundTruth(traffic, ds, 'diagnosis', 'v10');
 

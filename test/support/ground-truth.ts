@@ -55,3 +55,15 @@ export function groundTruth(traffic: Traffic, ds: Dataset, model: string, candid
   overall.duplicates = traffic.counts.duplicate_requests + traffic.counts.duplicate_primaries;
   return { overall, segments, rejects: traffic.counts.invalid };
 }
+
+/** Irregular traffic used by the end-to-end tests: duplicates, invalid, missing, inline, errors, reordering. */
+export const IRREGULAR_TRAFFIC = {
+  model: 'diagnosis',
+  primaryVersion: 'v9',
+  duplicateRate: 0.03,
+  invalidRate: 0.02,
+  missingPrimaryRate: 0.05,
+  inlinePrimaryRate: 0.1,
+  primaryErrorRate: 0.02,
+  reorderRate: 0.2,
+} as const;
