@@ -7,7 +7,8 @@
  *   npm run bench -- --only ceilings,saturation [--pairs N] [--runs N] [--no-profile] [--fresh-broker]
  *   (scenarios: ceilings sweep spinning saturation latency skew gate whatif; whatif runs in the full run only)
  *
- * Writes bench/results/<stamp>-<profile>/report.{md,json} (+ CPU profiles) and bench/results/latest.md.
+ * Writes bench/results/<stamp>-<profile>/report.{md,json} (+ CPU profiles); a complete full run with the
+ * default sizes also writes bench/results/latest.md (committed).
  * Kafka: KAFKA_BROKERS if set, else a local broker whose data lives in bench/results/cache/kafka so a
  * produced backlog is reused by later runs (topic names carry a hash of what was produced).
  */
@@ -153,6 +154,7 @@ const report = { environment: { ...env, seconds }, profile, metrics: ctx.metrics
 writeFileSync(join(outDir, 'report.json'), JSON.stringify(report, null, 2));
 const md = renderMarkdown(report, outDir);
 writeFileSync(join(outDir, 'report.md'), md);
-if (!failed && defaults.every((s) => only.has(s))) writeFileSync(join(resultsDir, 'latest.md'), md);
+// latest.md (committed) is the last complete full run: quick runs and partial runs do not replace it.
+if (!failed && profile.name === 'full' && !values.pairs && !values.runs && !values.rate && defaults.every((s) => only.has(s))) writeFileSync(join(resultsDir, 'latest.md'), md);
 process.stdout.write(`\n${renderSummaryTable(ctx.metrics)}\n\nreport: ${join(outDir, 'report.md')} (${seconds.toFixed(0)} s)\n`);
 process.exit(failed ? 1 : 0);

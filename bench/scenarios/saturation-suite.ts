@@ -74,7 +74,17 @@ export async function measureSaturation(ctx: BenchContext, backlog: Backlog, cei
       (typeof ctx.details.ceilingWithSink === 'number' ? `, ${(s1.e2e.median / ctx.details.ceilingWithSink).toFixed(2)} × the ceiling with the sink (${fmt(ctx.details.ceilingWithSink)})` : '') +
       `; steady ${fmt(s1.steady.median)}/s`,
   });
-  m.push({ scenario: 'saturation', metric: `2 processes e2e${variant}`, unit: 'pairs/s', summary: s2.e2e, target: '≥ 1.6 × one', pass: scale >= 1.6, note: `${scale.toFixed(2)} × one process` });
+  // On a short backlog the second instance's start and the rebalance it causes dominate the run.
+  const long = backlog.counts.requests >= 200_000;
+  m.push({
+    scenario: 'saturation',
+    metric: `2 processes e2e${variant}`,
+    unit: 'pairs/s',
+    summary: s2.e2e,
+    target: '≥ 1.6 × one',
+    pass: long ? scale >= 1.6 : null,
+    note: `${scale.toFixed(2)} × one process${long ? '' : '; backlog too short to judge (start-up and the rebalance when the second instance joins dominate)'}`,
+  });
   m.push({
     scenario: 'saturation',
     metric: '1 process: processor CPU per pair (steady 20–80%)',
@@ -91,7 +101,7 @@ export async function measureSaturation(ctx: BenchContext, backlog: Backlog, cei
     unit: 'cores',
     digits: 2,
     summary: s1.processorCores,
-    note: `broker ${s1.brokerCores.median.toFixed(2)}, whole machine ${s1.machineCores.median.toFixed(2)} of 2, other processes ${s1.otherCores.median.toFixed(2)}`,
+    note: `broker ${s1.brokerCores.median.toFixed(2)}, whole machine ${s1.machineCores.median.toFixed(2)} of 2, other processes ${Math.max(0, s1.otherCores.median).toFixed(2)}`,
   });
   m.push({
     scenario: 'saturation',
@@ -99,7 +109,7 @@ export async function measureSaturation(ctx: BenchContext, backlog: Backlog, cei
     unit: 'cores',
     digits: 2,
     summary: s2.processorCores,
-    note: `broker ${s2.brokerCores.median.toFixed(2)}, whole machine ${s2.machineCores.median.toFixed(2)} of 2, other processes ${s2.otherCores.median.toFixed(2)}`,
+    note: `broker ${s2.brokerCores.median.toFixed(2)}, whole machine ${s2.machineCores.median.toFixed(2)} of 2, other processes ${Math.max(0, s2.otherCores.median).toFixed(2)}`,
   });
   m.push({ scenario: 'saturation', metric: '1 process: peak RSS', unit: 'MB', summary: s1.peakRssMb, note: `2 processes: ${fmt(s2.peakRssMb.median)} MB each (max)` });
   m.push({

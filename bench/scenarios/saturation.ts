@@ -111,6 +111,7 @@ export async function saturationRun(ctx: BenchContext, backlog: Backlog, o: Satu
   let lastProgress = performance.now();
   let lastCommitted = -1;
   let stall: SaturationRun['stall'];
+  let adminFailingSince = NaN;
   const admin = ctx.kafka.admin();
   await admin.connect();
   try {
@@ -125,7 +126,18 @@ export async function saturationRun(ctx: BenchContext, backlog: Backlog, o: Satu
         paused: samples.reduce((a, s) => a + sum(s, 'shadow_consumer_paused'), 0),
       };
       if (Number.isNaN(writtenAt) && m.written >= expectRows) writtenAt = performance.now();
-      const p = await committedProgress(admin, groupId, ends);
+      // The broker can be briefly unable to answer for the group (coordinator lookups under load):
+      // retry for a while before calling the run failed.
+      let p: { committed: number; done: boolean };
+      try {
+        p = await committedProgress(admin, groupId, ends);
+        adminFailingSince = NaN;
+      } catch (err) {
+        if (Number.isNaN(adminFailingSince)) adminFailingSince = performance.now();
+        if (performance.now() - adminFailingSince > 30_000) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
       timeline.push({
         t: (performance.now() - t0) / 1000,
         committed: p.committed,

@@ -1,6 +1,7 @@
 // Ceiling 2 of 3: what the processor does per pair before scoring, on sample messages held in memory:
-// JSON.parse + zod validation of the request and of its primary output (src/decode), then feature
-// packing (src/score/pack: readRow + packRows at the batch size). Also each part alone, per pair.
+// decode (src/decode: JSON.parse + validation) of the request and of its primary output, then feature
+// packing (src/score/pack: readRow + packRows at the batch size). Also parts alone, per pair: JSON.parse,
+// zod safeParse (the contracts' schemas, decode's fallback path), packing.
 import { decode } from '../../src/decode/index.ts';
 import { packRows, readRow } from '../../src/score/pack.ts';
 import { MirroredRequest } from '../../src/contracts/request.ts';
