@@ -14,7 +14,7 @@ import { generateTraffic, loadDataset } from '../src/traffic/index.ts';
 import { testConfig } from '../test/support/config.ts';
 import { groundTruth, type Figures, type Truth } from '../test/support/ground-truth.ts';
 import { checkCounts, writtenIdentities } from '../test/support/oracle.ts';
-import { startInstance, stopInstance, waitFor, type Instance } from '../test/support/processes.ts';
+import { startInstance, stopInstance, waitFor, TEST_API_TOKEN, type Instance } from '../test/support/processes.ts';
 import { acknowledgedRecords, createTopics, produceEnvelopes } from '../test/support/produce.ts';
 
 const { values } = parseArgs({
@@ -64,7 +64,7 @@ function rssMb(pid: number): number {
 }
 
 async function written(i: Instance): Promise<number> {
-  const w = await writtenIdentities(createHttpRunner(i.url), 'shadow').catch(() => null);
+  const w = await writtenIdentities(createHttpRunner(i.url, { token: TEST_API_TOKEN }), 'shadow').catch(() => null);
   return w ? w.reqIds + w.primIds : -1;
 }
 
@@ -133,7 +133,7 @@ try {
   const acked = await acknowledgedRecords(kafka, topics);
   await waitFor(async () => (await written(instance)) >= acked.requests + acked.primaries, 300_000, () => 'final catch-up');
   await new Promise((r) => setTimeout(r, 3000));
-  const violations = await checkCounts(createHttpRunner(instance.url), 'shadow', truth, acked);
+  const violations = await checkCounts(createHttpRunner(instance.url, { token: TEST_API_TOKEN }), 'shadow', truth, acked);
   const report = [
     `# Soak run: ${minutes} min at ${rate} requests/s (${new Date(started).toISOString()})`,
     '',

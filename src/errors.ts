@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'SHADOW_INPUT',
   'SHADOW_GATE',
   'SHADOW_REGISTRY',
+  'SHADOW_AUTH',
+  'SHADOW_BUSY',
   'SHADOW_INTERNAL',
 ] as const;
 

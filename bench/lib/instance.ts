@@ -9,6 +9,9 @@ import type { Config } from '../../src/config/index.ts';
 import { freePort, waitFor } from '../../test/support/processes.ts';
 import { parseProm, type Sample } from './prom.ts';
 
+/** The API token bench instances are started with (their POST /query requires one). */
+const BENCH_API_TOKEN = 'shadow-bench-api-token-0123456789';
+
 export const REPO = join(import.meta.dirname, '..', '..');
 export const PROBE = join(REPO, 'bench', 'probe', 'probe.mjs');
 
@@ -132,7 +135,7 @@ export async function startInstance(o: InstanceOptions): Promise<BenchInstance> 
   const child = spawn(process.execPath, [...nodeArgs, join(REPO, 'bin', 'shadow-compare.js'), 'run', '--config', configFile, '--log-level', o.logLevel ?? 'warn'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KAFKA_BROKERS: o.config.kafka.brokers.join(','), BENCH_PROBE_FILE: probeFile },
+    env: { ...process.env, KAFKA_BROKERS: o.config.kafka.brokers.join(','), BENCH_PROBE_FILE: probeFile, SHADOW_API_TOKEN: BENCH_API_TOKEN },
   });
   let out = '';
   const keep = (d: Buffer) => {
@@ -159,7 +162,11 @@ export async function startInstance(o: InstanceOptions): Promise<BenchInstance> 
       return parseProm(await res.text());
     },
     async query<T>(sql: string, params: Record<string, unknown> = {}) {
-      const res = await fetch(`${url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, params }) });
+      const res = await fetch(`${url}/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_TOKEN}` },
+        body: JSON.stringify({ sql, params }),
+      });
       const body = (await res.json()) as { rows?: T[]; error?: unknown };
       if (!res.ok || !body.rows) throw new Error(`query on ${o.name} failed (${res.status}): ${JSON.stringify(body.error)}`);
       return body.rows;

@@ -40,7 +40,7 @@ ${COMMON_HELP}`,
     const candidate = values.candidate ?? ctx.config.candidate.version;
     const config = gateConfigWith(ctx.config.gate, values.window);
     const end = parseEnd(values.end);
-    const opened = await openQueryRunner(ctx.config, { via: values.via, log: (m) => ctx.logger.info({ stage: 'migrate' }, m) });
+    const opened = await openQueryRunner(ctx.config, { via: values.via, token: values.via ? ctx.apiToken() : null, log: (m) => ctx.logger.info({ stage: 'migrate' }, m) });
     try {
       const report = await runGate(opened.runner, { model, candidate, database: ctx.config.clickhouse.database, config, end, now: new Date() });
       const recorded = await recordDecision(opened.runner, report, { actor: actorName(values.actor), source: opened.source }).then(

@@ -5,7 +5,7 @@ import { GATE_HELP, GATE_OPTIONS, gateConfigWith, parseEnd } from './gate.ts';
 import { ShadowError, errorMessage } from '../errors.ts';
 import { GATE_EXIT_CODES, formatReport, recordDecision, runGate, type GateReport } from '../gate/index.ts';
 import { openQueryRunner, type OpenedRunner } from '../query/index.ts';
-import { actorName, formatFlip, openRegistry, promoteVersion, recordPromotion, type FlipResult } from '../registry/index.ts';
+import { actorName, formatFlip, openRegistry, promoteVersion, syncPromotions, type FlipResult } from '../registry/index.ts';
 
 export const promoteCommand: Command = {
   help: `Usage: shadow-compare promote MODEL VERSION [--if-gate-passes] [options]
@@ -30,11 +30,11 @@ ${COMMON_HELP}`,
     const reason = values.reason ?? '';
     if (!values['if-gate-passes']) {
       const flip = await flipTo(ctx, { model, version, actor, reason });
-      const warning = await audit(ctx, values.via, (r) => recordPromotion(r.runner, flip, ctx.config.registry.backend));
+      const warning = await audit(ctx, values.via, (r) => recordFlips(ctx, r, model));
       print(values.json, flip, ctx, warning);
       return 0;
     }
-    const opened = await openQueryRunner(ctx.config, { via: values.via });
+    const opened = await openQueryRunner(ctx.config, { via: values.via, token: values.via ? ctx.apiToken() : null });
     try {
       const report = await runGate(opened.runner, {
         model, candidate: version, database: ctx.config.clickhouse.database,
@@ -56,7 +56,7 @@ ${COMMON_HELP}`,
       // Production has flipped: audit failures are reported, not turned into a failed promotion.
       const warnings = [
         await record(flip.event.promotionId).then(() => null, (e: unknown) => `gate decision not recorded in gate_decisions: ${errorMessage(e)}`),
-        await recordPromotion(opened.runner, flip, ctx.config.registry.backend).then(() => null, (e: unknown) => `promotion not recorded in promotions: ${errorMessage(e)}`),
+        await recordFlips(ctx, opened, model).then(() => null, (e: unknown) => `promotion not recorded in promotions: ${errorMessage(e)}`),
       ].filter((w): w is string => w !== null);
       if (values.json) process.stdout.write(`${JSON.stringify({ promoted: true, flip, gate: report, warnings }, null, 2)}\n`);
       else {
@@ -80,11 +80,23 @@ async function flipTo(ctx: Context, input: Parameters<typeof promoteVersion>[1])
   }
 }
 
+/**
+ * Copies the registry's history into promotions: directly when this command can open the store, else by
+ * asking the processor at --via to copy it (the network never carries promotion rows).
+ */
+export async function recordFlips(ctx: Context, opened: OpenedRunner, model: string): Promise<void> {
+  if (opened.source === 'http') await opened.runner.syncPromotions(model);
+  else {
+    const c = ctx.config;
+    await syncPromotions(opened.runner, { registryPath: c.registry.path, database: c.clickhouse.database, backend: c.registry.backend, model });
+  }
+}
+
 /** Writes the audit row; returns a warning instead of failing (the flip is done and must stand). */
 export async function audit(ctx: Context, via: string | undefined, write: (r: OpenedRunner) => Promise<void>): Promise<string | null> {
   let opened: OpenedRunner | undefined;
   try {
-    opened = await openQueryRunner(ctx.config, { via });
+    opened = await openQueryRunner(ctx.config, { via, token: via ? ctx.apiToken() : null });
     await write(opened);
     return null;
   } catch (err) {

@@ -1,16 +1,25 @@
+import type { Config } from '../config/index.ts';
 import type { HttpRoutes } from '../ops/http-server.ts';
-import { createStoreRunner, handleInsertRequest, handleQueryRequest } from '../query/index.ts';
+import { createQueryHandler, createSqlScreen, createStoreRunner, handleGateDecision, handlePromotionSync } from '../query/index.ts';
+import { syncPromotions } from '../registry/index.ts';
 import type { Store } from '../sinks/clickhouse/client.ts';
 
 /**
- * The processor's read-only window on its store: the embedded engine is locked to this process, so
- * `gate --via` and `status --via` query through here instead of opening the directory.
+ * The processor's POST endpoints (the embedded engine is locked to this process, so `gate --via`,
+ * `status --via`, `promote --via` go through here): a screened, limited read endpoint, the gate's
+ * audit append, and the registry-to-audit copy. `reader` is a read-only server user where one is
+ * configured, else the store itself.
  */
-export function queryRoutes(store: Store): NonNullable<HttpRoutes['post']> {
-  const reader = createStoreRunner(store, { readOnly: true });
+export async function queryRoutes(config: Readonly<Config>, store: Store, reader: Store & { readonly dedicated?: boolean }): Promise<NonNullable<HttpRoutes['post']>> {
+  const dedicated = reader.dedicated === true;
+  const readRunner = createStoreRunner(reader, { readOnly: !dedicated });
   const writer = createStoreRunner(store);
+  const db = config.clickhouse.database;
+  const screen = await createSqlScreen(readRunner, { database: db, limits: config.http.query, setReadonly: store.mode === 'embedded' });
   return {
-    '/query': (body) => handleQueryRequest(reader, body),
-    '/insert': (body) => handleInsertRequest(writer, body),
+    '/query': createQueryHandler({ screen, reader: readRunner, maxConcurrent: config.http.query.maxConcurrent }),
+    '/gate-decisions': (body) => handleGateDecision(writer, db, body),
+    '/promotions/sync': (body) =>
+      handlePromotionSync((model) => syncPromotions(writer, { registryPath: config.registry.path, database: db, backend: config.registry.backend, model }), body),
   };
 }

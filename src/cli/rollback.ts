@@ -1,8 +1,8 @@
 import { COMMON_HELP, parseFlags, type Command } from './command.ts';
 import { createContext } from './context.ts';
-import { audit, where } from './promote.ts';
+import { audit, recordFlips, where } from './promote.ts';
 import { ShadowError } from '../errors.ts';
-import { actorName, formatFlip, openRegistry, recordPromotion, rollbackVersion } from '../registry/index.ts';
+import { actorName, formatFlip, openRegistry, rollbackVersion } from '../registry/index.ts';
 
 export const rollbackCommand: Command = {
   help: `Usage: shadow-compare rollback MODEL [--to VERSION] [options]
@@ -35,7 +35,7 @@ ${COMMON_HELP}`,
       await reg.close();
     }
     const flippedMs = performance.now() - started;
-    const warning = await audit(ctx, values.via, (r) => recordPromotion(r.runner, flip, ctx.config.registry.backend));
+    const warning = await audit(ctx, values.via, (r) => recordFlips(ctx, r, flip.record.model));
     const totalMs = performance.now() - started;
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ rolledBack: true, flip, flippedMs: Math.round(flippedMs), totalMs: Math.round(totalMs), warnings: warning ? [warning] : [] }, null, 2)}\n`);

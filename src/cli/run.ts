@@ -2,6 +2,9 @@ import { COMMON_HELP, parseFlags, type Command } from './command.ts';
 import { createContext, openMigratedStore } from './context.ts';
 import { startProcessor } from '../pipeline/run-kafka.ts';
 import { queryRoutes } from './query-routes.ts';
+import { ShadowError } from '../errors.ts';
+import { isLoopbackHost } from '../ops/api-token.ts';
+import { openReadStore } from '../sinks/clickhouse/client.ts';
 import { faultPlanFromEnv, injectLedgerFaults, injectSinkFaults } from '../ops/fault-injection.ts';
 
 const FORCE_EXIT_MS = 30_000;
@@ -10,8 +13,10 @@ export const runCommand: Command = {
   help: `Usage: shadow-compare run [options]
 
 Consumes config.kafka.topics.requests and .primaries as group config.kafka.groupId, scores with the
-candidate, joins, and writes to ClickHouse. HTTP on config.http.port: /metrics, /healthz, /readyz and a
-read-only POST /query (so gate/status can run while this process holds the embedded data directory).
+candidate, joins, and writes to ClickHouse. HTTP on config.http.port: /metrics, /healthz, /readyz (open)
+and, with Authorization: Bearer $SHADOW_API_TOKEN, a screened read-only POST /query, POST /gate-decisions
+and POST /promotions/sync (so gate/status/promote --via work while this process holds the embedded store).
+A non-loopback http.host requires a token (SHADOW_API_TOKEN or http.tokenFile).
 SIGTERM/SIGINT drain: write and commit everything consumed, then exit; a second signal, or ${FORCE_EXIT_MS / 1000} s, forces exit.
 
 Options:
@@ -21,11 +26,24 @@ ${COMMON_HELP}`,
     const { values } = parseFlags(argv, { port: { type: 'string' } }, false);
     const ctx = createContext(values);
     const config = values.port === undefined ? ctx.config : { ...ctx.config, http: { ...ctx.config.http, port: Number(values.port) } };
+    const token = ctx.apiToken();
+    if (!token && !isLoopbackHost(config.http.host)) {
+      throw new ShadowError(
+        'SHADOW_CONFIG',
+        `http.host is ${config.http.host}, reachable from other machines, and no API token is set: set SHADOW_API_TOKEN ` +
+          '(e.g. `export SHADOW_API_TOKEN=$(openssl rand -hex 32)`) or http.tokenFile, or bind http.host to 127.0.0.1',
+      );
+    }
     const store = await openMigratedStore(ctx);
+    const reader = await openReadStore(config.clickhouse, store);
     const log = ctx.logger.child({ stage: 'run' });
+    if (store.mode === 'server' && !reader.dedicated) {
+      log.warn('POST /query reads with the writer\'s ClickHouse user: set clickhouse.readUsername (CLICKHOUSE_READ_USER) to a SELECT-only user (docs/security.md)');
+    }
     const faults = faultPlanFromEnv(process.env);
     const proc = await startProcessor(config, store, ctx.logger, {
-      post: queryRoutes(store),
+      post: await queryRoutes(config, store, reader),
+      token,
       ...(faults ? { wrapSink: injectSinkFaults(faults, ctx.logger), wrapLedger: injectLedgerFaults(faults), fence: !faults.disableFence } : {}),
     });
     log.info({ http: proc.httpUrl, topics: config.kafka.topics, groupId: config.kafka.groupId }, 'processor running');
@@ -51,6 +69,7 @@ ${COMMON_HELP}`,
     try {
       await proc.stop();
     } finally {
+      await reader.close();
       await store.close();
     }
     log.info('stopped cleanly');

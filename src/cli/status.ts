@@ -29,7 +29,7 @@ ${COMMON_HELP}`,
     if (!window.success) throw new ShadowError('SHADOW_CONFIG', `--window: must be a duration like 30m, 12h or 7d, got ${values.window}`);
     const ctx = createContext(values);
     const entry = modelEntry(ctx.config.registry.path, model);
-    const opened = await openQueryRunner(ctx.config, { via: values.via });
+    const opened = await openQueryRunner(ctx.config, { via: values.via, token: values.via ? ctx.apiToken() : null });
     let candidates: CandidateRow[];
     try {
       candidates = await candidateRows(opened.runner, ctx.config.clickhouse.database, model, entry, new Date(Date.now() - durationSeconds(window.data) * 1000));

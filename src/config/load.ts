@@ -51,6 +51,8 @@ function envOverrides(env: Env): Record<string, unknown> {
   if (env.CLICKHOUSE_URL) clickhouse.url = env.CLICKHOUSE_URL;
   if (env.CLICKHOUSE_USER) clickhouse.username = env.CLICKHOUSE_USER;
   if (env.CLICKHOUSE_PASSWORD) clickhouse.password = env.CLICKHOUSE_PASSWORD;
+  if (env.CLICKHOUSE_READ_USER) clickhouse.readUsername = env.CLICKHOUSE_READ_USER;
+  if (env.CLICKHOUSE_READ_PASSWORD) clickhouse.readPassword = env.CLICKHOUSE_READ_PASSWORD;
   if (env.CLICKHOUSE_DATABASE) clickhouse.database = env.CLICKHOUSE_DATABASE;
   if (env.SHADOW_DATA_DIR) clickhouse.dataDir = env.SHADOW_DATA_DIR;
   const out: Record<string, unknown> = {};

@@ -94,6 +94,9 @@ const clickhouse = z
     url: z.string().url().optional(),
     username: z.string().default('default'),
     password: z.string().default(''),
+    /** A server user with SELECT on the database only, for POST /query (see docs/security.md). */
+    readUsername: z.string().min(1).optional(),
+    readPassword: z.string().optional(),
     database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('shadow'),
     dataDir: z.string().default('./.shadow-data'),
     requestTimeoutMs: z.number().int().min(100).default(30_000),
@@ -117,7 +120,30 @@ const decode = z
   .strict()
   .default({ maxMessageBytes: 1_048_576 });
 
-const http = z.object({ port: z.number().int().min(0).max(65535).default(9464), host: z.string().default('127.0.0.1') }).strict();
+/** Limits every POST /query runs under (a SETTINGS clause the server appends; see src/query/sql-screen.ts). */
+const httpQuery = z
+  .object({
+    maxExecutionSeconds: z.number().min(0.1).max(600).default(5),
+    maxMemoryBytes: z.number().int().min(1_048_576).default(536_870_912),
+    maxResultRows: z.number().int().min(1).default(100_000),
+    maxResultBytes: z.number().int().min(1024).default(67_108_864),
+    maxThreads: z.number().int().min(1).max(64).default(1),
+    maxConcurrent: z.number().int().min(1).max(64).default(2),
+  })
+  .strict();
+
+const http = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(9464),
+    host: z.string().default('127.0.0.1'),
+    /** File holding the bearer token for POST endpoints; SHADOW_API_TOKEN takes precedence. */
+    tokenFile: z.string().min(1).optional(),
+    maxBodyBytes: z.number().int().min(1024).max(16_777_216).default(1_048_576),
+    headersTimeoutMs: z.number().int().min(100).default(10_000),
+    requestTimeoutMs: z.number().int().min(100).default(30_000),
+    query: httpQuery.default(httpQuery.parse({})),
+  })
+  .strict();
 
 export const ConfigSchema = z
   .object({

@@ -17,6 +17,13 @@ const REDACT_PATHS = [
   '*.*.ssl.key',
   'authorization',
   '*.authorization',
+  '*.*.authorization',
+  'readPassword',
+  '*.readPassword',
+  '*.*.readPassword',
+  'token',
+  '*.token',
+  '*.*.token',
 ];
 
 export function createLogger(opts: { level?: string; pretty?: boolean } = {}): Logger {

@@ -24,8 +24,9 @@ export interface RunOptions extends Pick<PipelineOptions, 'wrapSink'> {
   readonly fence?: boolean;
   /** Test seam: wraps the recovery ledger (fault-injection control runs). */
   readonly wrapLedger?: (ledger: Ledger) => Ledger;
-  /** Extra POST routes on the HTTP port (the read-only query endpoint). */
+  /** Extra POST routes on the HTTP port (the read-only query endpoint) and the token they require. */
   readonly post?: HttpRoutes['post'];
+  readonly token?: string | null;
   readonly instanceId?: string;
 }
 
@@ -64,7 +65,13 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     }
   }, 1000);
   gauges.unref();
-  const http = await startHttpServer(config.http.host, config.http.port, { metrics, ready: () => source.ready, ...(opts.post ? { post: opts.post } : {}) }, logger);
+  const http = await startHttpServer(
+    config.http.host,
+    config.http.port,
+    { metrics, ready: () => source.ready, token: opts.token ?? null, ...(opts.post ? { post: opts.post } : {}) },
+    logger,
+    config.http,
+  );
   try {
     await source.start();
   } catch (err) {

@@ -1,77 +1,74 @@
 import { z } from 'zod';
-import { isShadowError, errorMessage } from '../errors.ts';
-import { assertReadOnlySql } from './read-only.ts';
-import { INSERTABLE_TABLES, isInsertableTable, type QueryRunner } from './runner.ts';
+import { isShadowError } from '../errors.ts';
+import type { QueryRunner } from './runner.ts';
+import type { SqlScreen } from './sql-screen.ts';
 
 /** What the HTTP server sends back: a status and a JSON body. No I/O here beyond the runner. */
 export interface EndpointResponse {
   readonly status: number;
-  readonly body: { rows: unknown[] } | { inserted: number } | { error: { code: string; message: string } };
+  readonly body: { rows: unknown[] } | { recorded: string } | { error: { code: string; message: string } };
 }
 
 const MAX_SQL_CHARS = 100_000;
-const MAX_INSERT_ROWS = 10_000;
+const MAX_PARAMS = 100;
 
 const QueryBody = z
   .object({
     sql: z.string().min(1).max(MAX_SQL_CHARS),
-    params: z.record(z.string(), z.unknown()).default({}),
+    params: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([z.string().max(10_000), z.number(), z.boolean()]))
+      .refine((p) => Object.keys(p).length <= MAX_PARAMS, `at most ${MAX_PARAMS} parameters`)
+      .default({}),
   })
   .strict();
 
-const InsertBody = z
-  .object({
-    table: z.string().min(1),
-    rows: z.array(z.record(z.string(), z.unknown())).min(1).max(MAX_INSERT_ROWS),
-  })
-  .strict();
+export interface QueryEndpoint {
+  readonly screen: SqlScreen;
+  readonly reader: QueryRunner;
+  /** Queries allowed at once; more get 429 (on the embedded engine they would queue behind the stream's inserts). */
+  readonly maxConcurrent: number;
+}
 
 /**
- * `POST /query {sql, params}` -> `{rows}`. The SQL must be a single reading statement (see
- * read-only.ts); pass a runner made with `createStoreRunner(store, { readOnly: true })` so a server
- * also enforces `readonly=1`.
+ * `POST /query {sql, params}` -> `{rows}`. The statement is screened by the engine's own parser
+ * (sql-screen.ts) and run with the endpoint's limits; `reader` should be a read-only user on a server.
  */
-export async function handleQueryRequest(runner: QueryRunner, body: unknown): Promise<EndpointResponse> {
-  const parsed = QueryBody.safeParse(body);
-  if (!parsed.success) return bad(`body must be {"sql": string, "params": object}: ${issues(parsed.error)}`);
-  try {
-    assertReadOnlySql(parsed.data.sql);
-    const rows = await runner.query<unknown>(parsed.data.sql, parsed.data.params);
-    return { status: 200, body: { rows } };
-  } catch (err) {
-    return failure(err);
-  }
+export function createQueryHandler(endpoint: QueryEndpoint): (body: unknown) => Promise<EndpointResponse> {
+  let running = 0;
+  return async (body) => {
+    const parsed = QueryBody.safeParse(body);
+    if (!parsed.success) return bad(`body must be {"sql": string, "params": {name: string|number|boolean}}: ${issues(parsed.error)}`);
+    if (running >= endpoint.maxConcurrent) {
+      return { status: 429, body: { error: { code: 'SHADOW_BUSY', message: `at most ${endpoint.maxConcurrent} queries run at once here; retry shortly` } } };
+    }
+    running++;
+    try {
+      const statement = await endpoint.screen.screen(parsed.data.sql, parsed.data.params);
+      const rows = await endpoint.reader.query<unknown>(statement, parsed.data.params);
+      return { status: 200, body: { rows } };
+    } catch (err) {
+      return failure(err);
+    } finally {
+      running--;
+    }
+  };
 }
 
-/** `POST /insert {table, rows}` -> `{inserted}`; only the audit tables `gate_decisions` and `promotions`. */
-export async function handleInsertRequest(runner: QueryRunner, body: unknown): Promise<EndpointResponse> {
-  const parsed = InsertBody.safeParse(body);
-  if (!parsed.success) return bad(`body must be {"table": string, "rows": [object, ...]}: ${issues(parsed.error)}`);
-  const { table, rows } = parsed.data;
-  if (!isInsertableTable(table)) {
-    return { status: 403, body: { error: { code: 'SHADOW_INPUT', message: `inserts are allowed only into ${INSERTABLE_TABLES.join(', ')}; got "${table}"` } } };
-  }
-  try {
-    await runner.insert(table, rows);
-    return { status: 200, body: { inserted: rows.length } };
-  } catch (err) {
-    return failure(err);
-  }
-}
-
-function bad(message: string): EndpointResponse {
+export function bad(message: string): EndpointResponse {
   return { status: 400, body: { error: { code: 'SHADOW_INPUT', message } } };
 }
 
-function issues(error: z.ZodError): string {
+export function issues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`).join('; ');
 }
 
-// Refused SQL and ClickHouse data errors are the caller's to fix (4xx); the rest is ours (5xx).
-function failure(err: unknown): EndpointResponse {
+// Refused SQL is 403; a ClickHouse data error (a limit hit, an unknown column) is the caller's to fix
+// (400); the rest is ours (503/500) and says no more than that: no stack, no server detail.
+export function failure(err: unknown): EndpointResponse {
   if (isShadowError(err)) {
-    const status = err.code === 'SHADOW_INPUT' ? 403 : err.code === 'SHADOW_SINK_DATA' ? 400 : 503;
-    return { status, body: { error: { code: err.code, message: err.message } } };
+    if (err.code === 'SHADOW_INPUT') return { status: 403, body: { error: { code: err.code, message: err.message } } };
+    if (err.code === 'SHADOW_SINK_DATA') return { status: 400, body: { error: { code: err.code, message: err.message } } };
+    return { status: 503, body: { error: { code: err.code, message: 'the store is unavailable; retry later' } } };
   }
-  return { status: 500, body: { error: { code: 'SHADOW_INTERNAL', message: errorMessage(err) } } };
+  return { status: 500, body: { error: { code: 'SHADOW_INTERNAL', message: 'internal error' } } };
 }

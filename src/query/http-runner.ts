@@ -4,16 +4,23 @@ import type { QueryRunner } from './runner.ts';
 
 export interface HttpRunnerOptions {
   readonly timeoutMs?: number;
+  /** Bearer token for the processor's POST endpoints (SHADOW_API_TOKEN); never logged. */
+  readonly token?: string | null;
   /** Injected for tests; defaults to the global fetch (Node 20). */
   readonly fetch?: typeof fetch;
 }
 
+export interface HttpRunner extends QueryRunner {
+  /** Asks the processor to copy the registry's promotion history of `model` into promotions. */
+  syncPromotions(model: string): Promise<number>;
+}
+
 /**
- * Talks to a running processor: `POST /query {sql, params}` answers `{rows}` (run read-only),
- * `POST /insert {table, rows}` accepts the audit tables only. Errors come back as
- * `{error: {code, message}}` with a 4xx/5xx status (see `handleQueryRequest`).
+ * Talks to a running processor: `POST /query {sql, params}` answers `{rows}` (screened, read-only,
+ * limited); gate decisions are appended through `POST /gate-decisions`; promotions are never sent,
+ * only a request to copy them from the registry. Errors come back as `{error: {code, message}}`.
  */
-export function createHttpRunner(baseUrl: string, opts: HttpRunnerOptions = {}): QueryRunner {
+export function createHttpRunner(baseUrl: string, opts: HttpRunnerOptions = {}): HttpRunner {
   const base = baseUrl.replace(/\/+$/, '');
   const location = `processor at ${redactUrl(base)}`;
   const doFetch = opts.fetch ?? fetch;
@@ -24,7 +31,7 @@ export function createHttpRunner(baseUrl: string, opts: HttpRunnerOptions = {}):
     try {
       res = await doFetch(`${base}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -41,6 +48,12 @@ export function createHttpRunner(baseUrl: string, opts: HttpRunnerOptions = {}):
       json = text ? JSON.parse(text) : {};
     } catch {
       throw new ShadowError('SHADOW_SINK', `${location} answered ${path} with ${res.status} and a non-JSON body: ${text.slice(0, 200)}`);
+    }
+    if (res.status === 401) {
+      throw new ShadowError(
+        'SHADOW_AUTH',
+        `${location} refused ${path} (401): ${opts.token ? 'the token in SHADOW_API_TOKEN is not the one the processor was started with' : 'set SHADOW_API_TOKEN to the processor\'s API token'}`,
+      );
     }
     if (!res.ok) {
       const e = (json as { error?: { code?: string; message?: string } }).error;
@@ -60,8 +73,17 @@ export function createHttpRunner(baseUrl: string, opts: HttpRunnerOptions = {}):
       return json.rows as T[];
     },
     async insert(table: string, rows: object[]): Promise<void> {
-      if (rows.length === 0) return;
-      await post('/insert', { table, rows });
+      if (table !== 'gate_decisions') {
+        throw new ShadowError('SHADOW_INPUT', `${location} accepts no rows for ${table}; only gate decisions are appended over HTTP`);
+      }
+      for (const row of rows) {
+        const { source: _source, recorded_at: _recorded, ...body } = row as Record<string, unknown>;
+        await post('/gate-decisions', body);
+      }
+    },
+    async syncPromotions(model: string): Promise<number> {
+      const json = (await post('/promotions/sync', { model })) as { recorded?: string };
+      return Number(json.recorded ?? 0);
     },
   };
 }

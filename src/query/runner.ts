@@ -13,10 +13,3 @@ export interface QueryRunner {
   readonly location: string;
 }
 
-/** The only tables a remote caller may insert into: the gate's and the registry's audit records. */
-export const INSERTABLE_TABLES = ['gate_decisions', 'promotions'] as const;
-export type InsertableTable = (typeof INSERTABLE_TABLES)[number];
-
-export function isInsertableTable(table: string): table is InsertableTable {
-  return (INSERTABLE_TABLES as readonly string[]).includes(table);
-}

@@ -4,16 +4,19 @@ import type { QueryRunner } from './runner.ts';
 
 export interface StoreRunnerOptions {
   /**
-   * Ask ClickHouse to refuse writes in `query()`. Honoured per request on a server only: chDB's
-   * connection applies `clickhouse_settings` as session-wide `SET` statements, so `readonly=1` on the
-   * embedded engine would stay set and make the processor's own inserts fail (Code 164, measured on
-   * chdb 3.4). On the embedded engine the caller must screen the SQL instead (`assertReadOnlySql`).
+   * Ask a server to refuse writes in `query()`, per request: `readonly=2`, which refuses every write
+   * and every change of `readonly` itself but lets the statement set its own limits (the /query
+   * screen appends them; `readonly=1` would refuse those too). Not applied on the embedded engine:
+   * chDB's connection applies `clickhouse_settings` as session-wide `SET`s, which would make the
+   * processor's own inserts fail (Code 164, measured on chdb 3.4); there the screen appends
+   * `readonly = 1` to the statement itself. Leave it off for a dedicated read user, whose profile
+   * already fixes `readonly` (docs/security.md).
    */
   readonly readOnly?: boolean;
 }
 
 export function createStoreRunner(store: Store, opts: StoreRunnerOptions = {}): QueryRunner {
-  const settings = opts.readOnly && store.mode === 'server' ? { readonly: '1' as const } : undefined;
+  const settings = opts.readOnly && store.mode === 'server' ? { readonly: '2' as const } : undefined;
   return {
     location: `${store.mode} ClickHouse at ${store.location}`,
     async query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]> {

@@ -12,3 +12,4 @@ export { readinessChecklist, type ReadinessItem } from './ready.ts';
 export type { VersionRecord, HistoryEvent, ModelEntry, ProductionRecord, RegistryData } from './types.ts';
 export { openRegistry, kafkaOptions, actorName } from './open.ts';
 export { formatFlip, formatStatus, type StatusView, type CandidateRow } from './format.ts';
+export { syncPromotions } from './sync-audit.ts';

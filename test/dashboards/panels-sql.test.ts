@@ -10,7 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { generate } from '../../scripts/dashboards/generate.ts';
 import type { QuerySpec } from '../../scripts/dashboards/spec.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { defaultGateConfig } from '../../src/gate/index.ts';
+import { createSqlScreen, createStoreRunner, type SqlScreen } from '../../src/query/index.ts';
 import { normalQuantile, wilson } from '../../src/gate/stats.ts';
 import { REPO } from '../support/config.ts';
 import { expandGrafanaSql, type MacroContext, type VariableValue } from './grafana-macros.ts';
@@ -62,8 +64,20 @@ function lastDay(): Omit<MacroContext, 'variables'> {
   return { from: new Date(to.getTime() - DAY_MS), to, intervalMs: 60_000 };
 }
 
+let screen: SqlScreen | undefined;
+
+/**
+ * Every panel and alert query also passes the processor's /query screen and runs as screened, so an
+ * analyst (or Grafana pointed at /query) can send any of them there.
+ */
 async function run(sql: string): Promise<Result> {
-  const rs = await seeded.store.client.query({ query: sql, format: 'JSONCompactEachRowWithNamesAndTypes' });
+  screen ??= await createSqlScreen(createStoreRunner(seeded.store, { readOnly: true }), {
+    database: seeded.store.database,
+    limits: loadConfig(join(REPO, 'shadow-compare.yaml')).http.query,
+    setReadonly: true,
+  });
+  const statement = await screen.screen(sql, {});
+  const rs = await seeded.store.client.query({ query: statement, format: 'JSONCompactEachRowWithNamesAndTypes' });
   const [names, types, ...rows] = (await rs.json()) as unknown[][];
   return { names: names as string[], types: types as string[], rows };
 }

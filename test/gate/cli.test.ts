@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { queryRoutes } from '../../src/cli/query-routes.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { startHttpServer } from '../../src/ops/http-server.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import { Metrics } from '../../src/ops/metrics.ts';
@@ -16,6 +17,7 @@ import { DAY_MS, GOOD, HOUR, openTempStore, seed } from './seed.ts';
 // answers through the processor's HTTP endpoint and records the decision there.
 
 const REPO = join(import.meta.dirname, '..', '..');
+const TOKEN = 'gate-cli-test-token-0123456789';
 const END = '2025-03-08T00:00:00Z';
 const START = new Date(new Date(END).getTime() - 7 * DAY_MS);
 
@@ -43,7 +45,8 @@ before(async () => {
   await seed(store, { model: 'diagnosis', candidate: 'v11', from: START, rows: 168, everyMinutes: HOUR, values: { ...GOOD, agreements: 90 } });
   await seed(store, { model: 'diagnosis', candidate: 'v12', from: START, rows: 10, everyMinutes: HOUR, values: GOOD });
   const metrics = new Metrics();
-  const server = await startHttpServer('127.0.0.1', 0, { metrics, ready: () => true, post: queryRoutes(store) }, createLogger({ level: 'silent' }));
+  const config = loadConfig(configPath);
+  const server = await startHttpServer('127.0.0.1', 0, { metrics, ready: () => true, token: TOKEN, post: await queryRoutes(config, store, store) }, createLogger({ level: 'silent' }));
   via = server.url;
   closeServer = server.close;
 });
@@ -54,7 +57,14 @@ after(async () => {
 });
 
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'shadow-compare.js'), ...args, '--config', configPath, '--log-level', 'warn'], { cwd: REPO });
+  return cliWith({ SHADOW_API_TOKEN: TOKEN }, ...args);
+}
+
+function cliWith(env: Record<string, string | undefined>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'shadow-compare.js'), ...args, '--config', configPath, '--log-level', 'warn'], {
+    cwd: REPO,
+    env: { ...process.env, SHADOW_API_TOKEN: undefined, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -76,7 +86,7 @@ describe('gate command', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^DECISION: PROMOTE$/m);
     assert.match(r.stdout, /agreement\s+window\s+0\.9900\s+\[0\.9887, 0\.9912\] wilson_95%\s+0\.9500\s+pass/);
-    const [row] = await createHttpRunner(via).query<{ decision: string; actor: string; source: string; sql: string; thresholds: string; promotion_id: string }>(
+    const [row] = await createHttpRunner(via, { token: TOKEN }).query<{ decision: string; actor: string; source: string; sql: string; thresholds: string; promotion_id: string }>(
       "SELECT decision, actor, source, sql, thresholds, promotion_id FROM shadow.gate_decisions WHERE candidate_version = 'v10'",
     );
     assert.equal(row?.decision, 'PROMOTE');
@@ -124,18 +134,28 @@ describe('gate command', () => {
 });
 
 describe('query endpoint', () => {
-  it('refuses inserts into tables other than gate_decisions and promotions', async () => {
-    await assert.rejects(createHttpRunner(via).insert('stats_1m', [{ model: 'x' }]), (err: Error & { code?: string }) => {
+  it('accepts gate decisions only, in the gate\'s exact shape, and never promotion rows', async () => {
+    const runner = createHttpRunner(via, { token: TOKEN });
+    await assert.rejects(runner.insert('promotions', [{ model: 'x' }]), /accepts no rows for promotions; only gate decisions are appended over HTTP/);
+    await assert.rejects(runner.insert('gate_decisions', [{ model: 'x' }]), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'SHADOW_SINK_DATA');
-      assert.match(err.message, /refused \/insert \(403 SHADOW_INPUT\): inserts are allowed only into gate_decisions, promotions; got "stats_1m"/);
+      assert.match(err.message, /refused \/gate-decisions \(400 SHADOW_INPUT\): body must be one gate decision: decision_id: /);
       return true;
     });
   });
 
   it('refuses a write smuggled after a SELECT and leaves the table in place', async () => {
-    const runner = createHttpRunner(via);
-    await assert.rejects(runner.query('SELECT 1; DROP TABLE shadow.stats_1m'), /403 SHADOW_INPUT.*one statement per request/);
-    const rows = await runner.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE database = 'shadow' AND name = 'stats_1m'");
-    assert.equal(Number(rows[0]?.n), 1);
+    const runner = createHttpRunner(via, { token: TOKEN });
+    await assert.rejects(runner.query('SELECT 1; DROP TABLE shadow.stats_1m'), /403 SHADOW_INPUT.*does not parse as one ClickHouse statement/);
+    const rows = await store.client.query({ query: "SELECT count() AS n FROM system.tables WHERE database = 'shadow' AND name = 'stats_1m'", format: 'JSONEachRow' });
+    assert.equal(Number((await rows.json<{ n: number }>())[0]?.n), 1);
+  });
+
+  it('answers 401 without the token, and the --via commands say how to set it', async () => {
+    await assert.rejects(createHttpRunner(via).query('SELECT 1'), (err: Error & { code?: string }) => err.code === 'SHADOW_AUTH' && /set SHADOW_API_TOKEN/.test(err.message));
+    await assert.rejects(createHttpRunner(via, { token: 'wrong-token-wrong-token' }).query('SELECT 1'), /SHADOW_API_TOKEN is not the one the processor was started with/);
+    const r = await cliWith({}, 'gate', '--candidate', 'v10', '--end', END, '--via', via);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^error SHADOW_AUTH: .*refused \/query \(401\): set SHADOW_API_TOKEN/);
   });
 });

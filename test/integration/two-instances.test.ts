@@ -13,7 +13,7 @@ import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/ind
 import { testConfig } from '../support/config.ts';
 import { IRREGULAR_TRAFFIC, groundTruth, type Figures } from '../support/ground-truth.ts';
 import { uniqueName, useKafka } from '../support/kafka.ts';
-import { startInstance, stopInstance, waitFor, type Instance } from '../support/processes.ts';
+import { startInstance, stopInstance, waitFor, type Instance, TEST_API_TOKEN } from '../support/processes.ts';
 import { createTopics, produceEnvelopes } from '../support/produce.ts';
 import { countRejects, readFigures } from '../support/stats.ts';
 
@@ -34,7 +34,7 @@ async function figuresOf(instances: Instance[]) {
   let overall: Figures | null = null;
   let rejects = 0;
   for (const i of instances) {
-    const q = createHttpRunner(i.url);
+    const q = createHttpRunner(i.url, { token: TEST_API_TOKEN });
     const f = await readFigures(q, 'shadow', 'diagnosis', 'v10');
     overall = overall ? add(overall, f.overall) : f.overall;
     rejects += await countRejects(q, 'shadow');
@@ -87,7 +87,7 @@ describe('two processor instances in one consumer group on the real broker', () 
     assert.equal(got.rejects, truth.rejects);
     // Both instances did real work: the assigner split the partitions.
     for (const i of instances) {
-      const f = await readFigures(createHttpRunner(i.url), 'shadow', 'diagnosis', 'v10');
+      const f = await readFigures(createHttpRunner(i.url, { token: TEST_API_TOKEN }), 'shadow', 'diagnosis', 'v10');
       assert.ok(f.overall.compared > 0, 'each instance compared some requests');
     }
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/ops/logger.ts';
 import { replayFile } from '../../src/pipeline/replay.ts';
+import { createSqlScreen, createStoreRunner } from '../../src/query/index.ts';
 import { openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/index.ts';
@@ -34,9 +35,11 @@ describe('README analyst queries', () => {
     assert.ok(readmeQueries().length >= 3, `found ${readmeQueries().length}`);
   });
 
-  it('runs every analyst query as written and gets rows back', async () => {
+  it('runs every analyst query as written, through the /query screen, and gets rows back', async () => {
+    const screen = await createSqlScreen(createStoreRunner(store, { readOnly: true }), { database: store.database, limits: config.http.query, setReadonly: true });
     for (const sql of readmeQueries()) {
-      const rs = await store.client.query({ query: sql, format: 'JSONEachRow' });
+      const statement = await screen.screen(sql, {});
+      const rs = await store.client.query({ query: statement, format: 'JSONEachRow' });
       const rows = await rs.json<Record<string, unknown>>();
       assert.ok(rows.length > 0, `no rows from:\n${sql}`);
     }

@@ -4,7 +4,7 @@ import type { Envelope } from '../../src/traffic/index.ts';
 import { loadDataset, rowFeatures } from '../../src/traffic/index.ts';
 import { produceEnvelopes } from '../support/produce.ts';
 import { createScenario, verify, waitUntilAllWritten, type Scenario } from '../support/scenario.ts';
-import { startInstance, stopInstance } from '../support/processes.ts';
+import { startInstance, stopInstance, TEST_API_TOKEN } from '../support/processes.ts';
 
 const ds = loadDataset('breast_cancer');
 
@@ -67,7 +67,7 @@ describe('bad and irregular input on the real broker', () => {
       await produceEnvelopes(s.kafka, s.topics, [latePrimary]);
       await waitUntilAllWritten(s, i);
       assert.deepEqual(await verify(s, i), []);
-      const res = await fetch(`${i.url}/query`, { method: 'POST', body: JSON.stringify({ sql: 'SELECT error_code, count() AS n FROM shadow.rejects GROUP BY error_code ORDER BY error_code' }) });
+      const res = await fetch(`${i.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_TOKEN}` }, body: JSON.stringify({ sql: 'SELECT error_code, count() AS n FROM shadow.rejects GROUP BY error_code ORDER BY error_code' }) });
       const codes = Object.fromEntries(((await res.json()) as { rows: { error_code: string; n: string }[] }).rows.map((r) => [r.error_code, Number(r.n)]));
       assert.ok(codes.INVALID_JSON! >= 1 && codes.SCHEMA_VIOLATION! >= 3 && codes.TOO_LARGE === 1 && codes.UNKNOWN_MODEL === 1, JSON.stringify(codes));
       assert.equal(i.child.exitCode, null, 'processing went on');

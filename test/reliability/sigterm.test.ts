@@ -4,7 +4,7 @@ import { createHttpRunner } from '../../src/query/index.ts';
 import { openStore } from '../../src/sinks/clickhouse/client.ts';
 import { writtenIdentities } from '../support/oracle.ts';
 import { createScenario, produceAll, verify, waitUntilAllWritten } from '../support/scenario.ts';
-import { startInstance, stopInstance, waitFor } from '../support/processes.ts';
+import { startInstance, stopInstance, waitFor, TEST_API_TOKEN } from '../support/processes.ts';
 
 describe('graceful shutdown under load', () => {
   it('writes and commits everything consumed before exiting on SIGTERM, and a restart finishes exactly', async () => {
@@ -12,7 +12,7 @@ describe('graceful shutdown under load', () => {
     const first = await startInstance(s.config, 'term-1', { dataDir: s.dataDir });
     const producing = produceAll(s);
     // Mid-load, as early as possible: the first rows written, before any periodic commit ran.
-    const q = createHttpRunner(first.url);
+    const q = createHttpRunner(first.url, { token: TEST_API_TOKEN });
     await waitFor(async () => {
       const w = await writtenIdentities(q, 'shadow');
       return w.reqIds + w.primIds > 0;

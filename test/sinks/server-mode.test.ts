@@ -98,8 +98,9 @@ describe('ClickHouse server mode, against the test store server', () => {
     // Concurrent requests with different values of one setting each see their own.
     const got = await Promise.all(Array.from({ length: 16 }, (_, i) => scalar(raw, "getSetting('max_threads')", { max_threads: i + 1 })));
     assert.deepEqual(got, Array.from({ length: 16 }, (_, i) => String(i + 1)));
-    // The product's read-only runner sets readonly=1 per request on a server; the writer is unaffected.
-    assert.deepEqual(await createStoreRunner(store, { readOnly: true }).query("SELECT toString(getSetting('readonly')) AS r"), [{ r: '1' }]);
+    // The product's read-only runner sets readonly=2 per request on a server (writes refused, its own limits allowed); the writer is unaffected.
+    assert.deepEqual(await createStoreRunner(store, { readOnly: true }).query("SELECT toString(getSetting('readonly')) AS r"), [{ r: '2' }]);
+    await assert.rejects(createStoreRunner(store, { readOnly: true }).query('TRUNCATE TABLE default.leak'), /readonly/i);
     await store.client.insert({ table: 'default.leak', values: [{ k: 6 }], format: 'JSONEachRow' });
     assert.equal(await scalar(raw, 'SELECT count() FROM default.leak'), '5');
   });

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { Config } from '../../src/config/index.ts';
 import { REPO } from './config.ts';
 
+/** The API token every test instance is started with (its POST endpoints require one). */
+export const TEST_API_TOKEN = 'shadow-test-api-token-0123456789';
+
 export interface Instance {
   readonly child: ChildProcess;
   readonly url: string;
@@ -41,7 +44,7 @@ export async function startInstance(config: Readonly<Config>, name: string, opts
   const child = spawn(process.execPath, [join(REPO, 'bin', 'shadow-compare.js'), 'run', '--config', file, '--log-level', 'info'], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KAFKA_BROKERS: config.kafka.brokers.join(','), ...opts.env },
+    env: { ...process.env, KAFKA_BROKERS: config.kafka.brokers.join(','), SHADOW_API_TOKEN: TEST_API_TOKEN, ...opts.env },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -60,7 +63,11 @@ export async function stopInstance(i: Instance, signal: NodeJS.Signals = 'SIGTER
 }
 
 export async function query<T>(url: string, sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
-  const res = await fetch(`${url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, params }) });
+  const res = await fetch(`${url}/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_TOKEN}` },
+    body: JSON.stringify({ sql, params }),
+  });
   const body = (await res.json()) as { rows?: T[]; error?: unknown };
   if (!res.ok || !body.rows) throw new Error(`query failed (${res.status}): ${JSON.stringify(body.error)}`);
   return body.rows;

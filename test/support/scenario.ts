@@ -11,7 +11,7 @@ import { testConfig } from './config.ts';
 import { groundTruth, type Truth } from './ground-truth.ts';
 import { uniqueName, useKafka } from './kafka.ts';
 import { checkCounts, writtenIdentities, type Produced } from './oracle.ts';
-import { waitFor, type Instance } from './processes.ts';
+import { waitFor, type Instance, TEST_API_TOKEN } from './processes.ts';
 import { acknowledgedRecords, createTopics, produceEnvelopes } from './produce.ts';
 
 export interface Scenario {
@@ -79,7 +79,7 @@ export async function waitUntilAllWritten(s: Scenario, i: Instance, timeoutMs = 
  * `i` (with a shared store, through any instance).
  */
 export async function waitUntilWritten(s: Scenario, i: Instance, records: number, timeoutMs = 60_000): Promise<void> {
-  const q = createHttpRunner(i.url);
+  const q = createHttpRunner(i.url, { token: TEST_API_TOKEN });
   let last = '';
   await waitFor(
     async () => {
@@ -143,7 +143,7 @@ export function assignedPartitions(s: Scenario, i: Instance): { generation: numb
 /** The oracle, plus: the broker holds exactly the records the producer sent (no loss, no retry copies). */
 export async function verify(s: Scenario, i: Instance): Promise<string[]> {
   const acked = await acknowledgedRecords(s.kafka, s.topics);
-  const v = await checkCounts(createHttpRunner(i.url), 'shadow', s.truth, acked);
+  const v = await checkCounts(createHttpRunner(i.url, { token: TEST_API_TOKEN }), 'shadow', s.truth, acked);
   if (acked.requests !== s.produced.requests || acked.primaries !== s.produced.primaries) {
     v.push(`broker holds ${JSON.stringify(acked)}, producer sent ${JSON.stringify(s.produced)}`);
   }

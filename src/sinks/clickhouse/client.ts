@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { ClickHouseConfig } from '../../config/index.ts';
 import { ShadowError, errorMessage } from '../../errors.ts';
@@ -22,6 +22,17 @@ export async function openStore(cfg: ClickHouseConfig): Promise<Store> {
   return cfg.url ? openServer(cfg, cfg.url) : openEmbedded(cfg);
 }
 
+/**
+ * The store the processor's POST /query reads through. On a server with `readUsername` set, a second
+ * connection as that user (SELECT on the database only), so the server refuses what the screen might
+ * miss; otherwise the store itself (on the embedded engine there are no users).
+ */
+export async function openReadStore(cfg: ClickHouseConfig, store: Store): Promise<Store & { readonly dedicated: boolean }> {
+  if (store.mode !== 'server' || !cfg.url || !cfg.readUsername) return { ...store, close: async () => {}, dedicated: false };
+  const reader = await openServer({ ...cfg, username: cfg.readUsername, password: cfg.readPassword ?? '' }, cfg.url);
+  return { ...reader, dedicated: true };
+}
+
 async function openServer(cfg: ClickHouseConfig, url: string): Promise<Store> {
   const client = createClient({
     url,
@@ -29,6 +40,9 @@ async function openServer(cfg: ClickHouseConfig, url: string): Promise<Store> {
     password: cfg.password,
     request_timeout: cfg.requestTimeoutMs,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
+    // The client's own logger prints failed statements (a /query caller's SQL) to stderr; every error
+    // reaches our code and is logged there, classified and without the statement.
+    log: { level: ClickHouseLogLevel.OFF },
   });
   const location = redactUrl(url);
   const ping = await client.ping();
