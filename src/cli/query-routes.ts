@@ -2,22 +2,24 @@ import type { Config } from '../config/index.ts';
 import type { HttpRoutes } from '../ops/http-server.ts';
 import { createQueryHandler, createSqlScreen, createStoreRunner, handleGateDecision, handlePromotionSync } from '../query/index.ts';
 import { syncPromotions } from '../registry/index.ts';
-import type { Store } from '../sinks/clickhouse/client.ts';
+import type { ReadSessions, Store } from '../sinks/clickhouse/client.ts';
 
 /**
  * The processor's POST endpoints (the embedded engine is locked to this process, so `gate --via`,
  * `status --via`, `promote --via` go through here): a screened, limited read endpoint, the gate's
- * audit append, and the registry-to-audit copy. `reader` is a read-only server user where one is
- * configured, else the store itself.
+ * audit append, and the registry-to-audit copy. Reads go through `reads`: a session per request, as a
+ * read-only server user where one is configured.
  */
-export async function queryRoutes(config: Readonly<Config>, store: Store, reader: Store & { readonly dedicated?: boolean }): Promise<NonNullable<HttpRoutes['post']>> {
-  const dedicated = reader.dedicated === true;
-  const readRunner = createStoreRunner(reader, { readOnly: !dedicated });
+export async function queryRoutes(config: Readonly<Config>, store: Store, reads: ReadSessions): Promise<NonNullable<HttpRoutes['post']>> {
   const writer = createStoreRunner(store);
   const db = config.clickhouse.database;
-  const screen = await createSqlScreen(readRunner, { database: db, limits: config.http.query, setReadonly: store.mode === 'embedded' });
+  const screen = await createSqlScreen(writer, { database: db, limits: config.http.query, setReadonly: store.mode === 'embedded' });
+  const session = async () => {
+    const s = await reads.open();
+    return { runner: createStoreRunner(s, { readOnly: !reads.dedicated }), close: () => s.close() };
+  };
   return {
-    '/query': createQueryHandler({ screen, reader: readRunner, maxConcurrent: config.http.query.maxConcurrent }),
+    '/query': createQueryHandler({ screen, session, maxConcurrent: config.http.query.maxConcurrent }),
     '/gate-decisions': (body) => handleGateDecision(writer, db, body),
     '/promotions/sync': (body) =>
       handlePromotionSync((model) => syncPromotions(writer, { registryPath: config.registry.path, database: db, backend: config.registry.backend, model }), body),

@@ -4,7 +4,7 @@ import { startProcessor } from '../pipeline/run-kafka.ts';
 import { queryRoutes } from './query-routes.ts';
 import { ShadowError } from '../errors.ts';
 import { isLoopbackHost } from '../ops/api-token.ts';
-import { openReadStore } from '../sinks/clickhouse/client.ts';
+import { openReadSessions } from '../sinks/clickhouse/client.ts';
 import { faultPlanFromEnv, injectLedgerFaults, injectSinkFaults } from '../ops/fault-injection.ts';
 
 const FORCE_EXIT_MS = 30_000;
@@ -35,14 +35,14 @@ ${COMMON_HELP}`,
       );
     }
     const store = await openMigratedStore(ctx);
-    const reader = await openReadStore(config.clickhouse, store);
+    const reads = await openReadSessions(config.clickhouse, store);
     const log = ctx.logger.child({ stage: 'run' });
-    if (store.mode === 'server' && !reader.dedicated) {
+    if (store.mode === 'server' && !reads.dedicated) {
       log.warn('POST /query reads with the writer\'s ClickHouse user: set clickhouse.readUsername (CLICKHOUSE_READ_USER) to a SELECT-only user (docs/security.md)');
     }
     const faults = faultPlanFromEnv(process.env);
     const proc = await startProcessor(config, store, ctx.logger, {
-      post: await queryRoutes(config, store, reader),
+      post: await queryRoutes(config, store, reads),
       token,
       ...(faults ? { wrapSink: injectSinkFaults(faults, ctx.logger), wrapLedger: injectLedgerFaults(faults), fence: !faults.disableFence } : {}),
     });
@@ -69,7 +69,7 @@ ${COMMON_HELP}`,
     try {
       await proc.stop();
     } finally {
-      await reader.close();
+      await reads.close();
       await store.close();
     }
     log.info('stopped cleanly');

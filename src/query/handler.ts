@@ -24,14 +24,15 @@ const QueryBody = z
 
 export interface QueryEndpoint {
   readonly screen: SqlScreen;
-  readonly reader: QueryRunner;
+  /** The session one request is screened and run on (read-only where the store has users), closed after. */
+  readonly session: () => Promise<{ readonly runner: QueryRunner; close(): Promise<void> }>;
   /** Queries allowed at once; more get 429 (on the embedded engine they would queue behind the stream's inserts). */
   readonly maxConcurrent: number;
 }
 
 /**
  * `POST /query {sql, params}` -> `{rows}`. The statement is screened by the engine's own parser
- * (sql-screen.ts) and run with the endpoint's limits; `reader` should be a read-only user on a server.
+ * (sql-screen.ts) and run with the endpoint's limits, on a session of its own.
  */
 export function createQueryHandler(endpoint: QueryEndpoint): (body: unknown) => Promise<EndpointResponse> {
   let running = 0;
@@ -42,14 +43,17 @@ export function createQueryHandler(endpoint: QueryEndpoint): (body: unknown) => 
       return { status: 429, body: { error: { code: 'SHADOW_BUSY', message: `at most ${endpoint.maxConcurrent} queries run at once here; retry shortly` } } };
     }
     running++;
+    let session: Awaited<ReturnType<QueryEndpoint['session']>> | undefined;
     try {
-      const statement = await endpoint.screen.screen(parsed.data.sql, parsed.data.params);
-      const rows = await endpoint.reader.query<unknown>(statement, parsed.data.params);
+      session = await endpoint.session();
+      const statement = await endpoint.screen.screen(session.runner, parsed.data.sql, parsed.data.params);
+      const rows = await session.runner.query<unknown>(statement, parsed.data.params);
       return { status: 200, body: { rows } };
     } catch (err) {
       return failure(err);
     } finally {
       running--;
+      await session?.close().catch(() => {});
     }
   };
 }

@@ -28,8 +28,11 @@ export interface QueryLimits {
 }
 
 export interface SqlScreen {
-  /** The statement to run for `sql`, limits appended; throws SHADOW_INPUT (403) when refused. */
-  screen(sql: string, params: Record<string, unknown>): Promise<string>;
+  /**
+   * The statement to run for `sql`, limits appended; throws SHADOW_INPUT (403) when refused. `runner`
+   * is the session the statement will run on: the engine judges it there.
+   */
+  screen(runner: QueryRunner, sql: string, params: Record<string, unknown>): Promise<string>;
 }
 
 export interface SqlScreenOptions {
@@ -42,17 +45,20 @@ export interface SqlScreenOptions {
   readonly setReadonly: boolean;
 }
 
-/** Reads the engine's function catalogue once, so new engine functions are judged by category. */
-export async function createSqlScreen(runner: QueryRunner, opts: SqlScreenOptions): Promise<SqlScreen> {
+/**
+ * Reads the engine's function catalogue once, through `catalogue` (the store's own user: a SELECT-only
+ * read user may not see the system database), so new engine functions are judged by category.
+ */
+export async function createSqlScreen(catalogue: QueryRunner, opts: SqlScreenOptions): Promise<SqlScreen> {
   const [rows, combinators] = await Promise.all([
-    runner.query<FunctionRow>('SELECT name, is_aggregate, case_insensitive, alias_to, categories FROM system.functions'),
-    runner.query<{ name: string }>('SELECT name FROM system.aggregate_function_combinators'),
+    catalogue.query<FunctionRow>('SELECT name, is_aggregate, case_insensitive, alias_to, categories FROM system.functions'),
+    catalogue.query<{ name: string }>('SELECT name FROM system.aggregate_function_combinators'),
   ]);
   const functions = createFunctionPolicy(rows, combinators.map((c) => c.name));
   const limits = limitsClause(opts.limits, opts.setReadonly);
   const parseLimits = limitsClause({ ...opts.limits, maxExecutionSeconds: Math.min(5, opts.limits.maxExecutionSeconds) }, opts.setReadonly);
 
-  async function engine<T>(what: string, sql: string, params: Record<string, unknown>): Promise<T[]> {
+  async function engine<T>(runner: QueryRunner, what: string, sql: string, params: Record<string, unknown>): Promise<T[]> {
     try {
       return await runner.query<T>(sql, params);
     } catch (err) {
@@ -62,7 +68,7 @@ export async function createSqlScreen(runner: QueryRunner, opts: SqlScreenOption
 
   // The runner appends `FORMAT JSONEachRow` once more: the first one is parsed into the explained
   // statement (as it will be when it runs), the last one formats EXPLAIN's own output.
-  async function explainAst(canonical: string, params: Record<string, unknown>): Promise<AstNode> {
+  async function explainAst(runner: QueryRunner, canonical: string, params: Record<string, unknown>): Promise<AstNode> {
     try {
       const rows = await runner.query<{ explain: string }>(`EXPLAIN AST ${canonical}\nFORMAT ${RESULT_FORMAT}`, params);
       if (rows.length === 0 || rows.some((r) => typeof r.explain !== 'string')) throw new Error('no syntax tree came back');
@@ -80,19 +86,20 @@ export async function createSqlScreen(runner: QueryRunner, opts: SqlScreenOption
   }
 
   return {
-    async screen(sql, params) {
+    async screen(runner, sql, params) {
       const [formatted] = await engine<{ f: string }>(
+        runner,
         'the statement does not parse as one ClickHouse statement',
         `SELECT formatQuery({__shadow_sql:String}) AS f ${parseLimits}`,
         { __shadow_sql: sql },
       );
       const canonical = formatted?.f.trim() ?? '';
       if (!canonical) throw refusal('empty statement');
-      const root = await explainAst(canonical, params);
+      const root = await explainAst(runner, canonical, params);
       const astWhy = checkAst(root, { functions, format: RESULT_FORMAT, database: opts.database });
       if (astWhy) throw refusal(astWhy);
       const statement = `${canonical}\n${limits}`;
-      const tree = await engine<{ explain: string }>('the statement could not be resolved', `EXPLAIN QUERY TREE ${statement}`, params);
+      const tree = await engine<{ explain: string }>(runner, 'the statement could not be resolved', `EXPLAIN QUERY TREE ${statement}`, params);
       const treeWhy = checkQueryTree(tree.map((r) => r.explain).join('\n'), opts.database);
       if (treeWhy) throw refusal(treeWhy);
       return statement;

@@ -3,13 +3,15 @@
 // environment and config as the code reads them, provisioning files that exist and agree with the
 // dashboards, host ports that do not collide, and no secret written into a file.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { CLICKHOUSE_PLUGIN, CLICKHOUSE_PLUGIN_VERSION } from '../../scripts/dashboards/clickhouse.ts';
 import { WEBHOOK_ENV } from '../../scripts/dashboards/alerts.ts';
 import { loadConfig } from '../../src/config/index.ts';
+import { openStore } from '../../src/sinks/clickhouse/client.ts';
 import { REPO } from '../support/config.ts';
 
 interface Service {
@@ -30,13 +32,30 @@ const compose = parse(read('docker-compose.yml'), { merge: true }) as { services
 const services = compose.services;
 const svc = (name: string): Service => services[name] ?? assert.fail(`service ${name} missing`);
 
-/** Compose interpolation of ${VAR}, ${VAR:-default} and ${VAR-default} with an empty environment. */
-function interpolate(value: string, env: Record<string, string> = {}): string {
-  return value.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_m, name: string, def?: string) => env[name] ?? def ?? '');
+/**
+ * Compose interpolation of ${VAR}, ${VAR:-default}, ${VAR-default} and ${VAR:?error}. A required
+ * variable missing from `env` fails, as `docker compose config` does; the tests pass SECRETS.
+ */
+function interpolate(value: string, env: Record<string, string> = SECRETS): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(?:(:?-|:\?)([^}]*))?\}/g, (_m, name: string, op?: string, arg?: string) => {
+    if (op === ':?') return env[name] || assert.fail(`\${${name}} is required: ${arg}`);
+    return env[name] ?? arg ?? '';
+  });
 }
 
-/** The names src/config/load.ts reads from the environment (env.NAME). */
-const CONFIG_ENV = new Set([...read('src/config/load.ts').matchAll(/\benv\.([A-Z0-9_]+)/g)].map((m) => m[1]!));
+/** What a user must export before `docker compose up` (the file has no default for any secret). */
+const SECRETS: Record<string, string> = {
+  GRAFANA_ADMIN_PASSWORD: 'g',
+  CLICKHOUSE_PASSWORD: 'c',
+  CLICKHOUSE_READ_PASSWORD: 'r',
+  SHADOW_API_TOKEN: 't'.repeat(32),
+};
+
+/** The names src/config/load.ts and the API token reader take from the environment (env.NAME). */
+const CONFIG_ENV = new Set([
+  ...[...read('src/config/load.ts').matchAll(/\benv\.([A-Z0-9_]+)/g)].map((m) => m[1]!),
+  ...[...read('src/ops/api-token.ts').matchAll(/TOKEN_ENV = '([A-Z0-9_]+)'/g)].map((m) => m[1]!),
+]);
 
 /** WORKDIR /app in docker/Dockerfile is the repository root: /app/x is x in the repo. */
 const APP = '/app';
@@ -178,11 +197,61 @@ describe('docker-compose.yml', () => {
     assert.ok(seen.size >= 4);
   });
 
-  it('takes every password from the environment, never from a literal in the file', () => {
+  it('takes every password and token from the environment, with no default to fall back on', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const [k, v] of Object.entries(s.environment ?? {})) {
-        if (/PASSWORD|SECRET|TOKEN/.test(k)) assert.match(v, /^\$\{[A-Z0-9_]+(:?-[^}]*)?\}$/, `${name}: ${k} must be \${VAR} or \${VAR:-demo default}`);
+        if (/PASSWORD|SECRET|TOKEN/.test(k)) assert.match(v, /^\$\{[A-Z0-9_]+:\?[^}]*\}$/, `${name}: ${k} must be \${VAR:?message} (required, no default)`);
       }
+    }
+  });
+
+  it('publishes every port on 127.0.0.1 only', () => {
+    const ports = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => ({ name, p })));
+    assert.ok(ports.length >= 4);
+    for (const { name, p } of ports) assert.match(p, /^127\.0\.0\.1:\d+:\d+$/, `${name}: port ${p} is published beyond 127.0.0.1`);
+  });
+
+  it('gives Grafana no anonymous access and no default admin password, and reads ClickHouse as the SELECT-only user', () => {
+    const env = svc('grafana').environment ?? {};
+    assert.equal(env.GF_AUTH_ANONYMOUS_ENABLED, 'false');
+    assert.ok(!('GF_AUTH_ANONYMOUS_ORG_ROLE' in env));
+    assert.match(env.GF_SECURITY_ADMIN_PASSWORD ?? '', /^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
+    assert.throws(() => interpolate(env.GF_SECURITY_ADMIN_PASSWORD!, {}), /GRAFANA_ADMIN_PASSWORD\} is required/);
+    assert.equal(env.CLICKHOUSE_USER, 'shadow_reader');
+  });
+
+  it('starts the processor with an API token and a SELECT-only ClickHouse user for /query', () => {
+    const env = Object.fromEntries(Object.entries(svc('processor').environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
+    assert.equal(env.SHADOW_API_TOKEN, SECRETS.SHADOW_API_TOKEN);
+    assert.equal(env.CLICKHOUSE_READ_USER, 'shadow_reader');
+    const config = loadConfig(inRepo(configArg(svc('processor').command)), env);
+    assert.equal(config.clickhouse.readUsername, 'shadow_reader');
+    assert.equal(config.clickhouse.readPassword, SECRETS.CLICKHOUSE_READ_PASSWORD);
+  });
+
+  it('creates the read user with SQL the engine parses: SELECT on the database only, read-only, capped limits', async () => {
+    const mount = bindMounts(svc('clickhouse')).find((m) => m.container === '/docker-entrypoint-initdb.d') ?? assert.fail('no init scripts mounted');
+    const script = read(join(posix.relative('.', mount.host), '10-shadow-reader.sh'));
+    const statements = (script.split('<<SQL\n')[1] ?? '').split('\nSQL')[0]!.replace('${literal}', "it''s").split(';\n').map((x) => x.trim()).filter(Boolean);
+    assert.equal(statements.length, 3);
+    const dir = mkdtempSync(join(tmpdir(), 'shadow-compose-'));
+    const store = await openStore({ dataDir: join(dir, 'data'), database: 'shadow', username: 'default', password: '', requestTimeoutMs: 30_000 });
+    try {
+      const formatted: string[] = [];
+      for (const sql of statements) {
+        const rs = await store.client.query({ query: 'SELECT formatQuery({s:String}) AS f', query_params: { s: sql }, format: 'JSONEachRow' });
+        formatted.push(((await rs.json<{ f: string }>())[0] ?? assert.fail('no answer')).f);
+      }
+      assert.match(formatted[0]!, /readonly = 1, max_execution_time = 5 MAX 60 CHANGEABLE_IN_READONLY/);
+      assert.match(formatted[1]!, /^CREATE USER IF NOT EXISTS shadow_reader IDENTIFIED WITH sha256_password BY 'it\\'s' DEFAULT DATABASE shadow/);
+      assert.equal(formatted[2], 'GRANT SELECT ON shadow.* TO shadow_reader');
+      // The caps the read user accepts must hold the limits the processor appends by default.
+      const q = loadConfig(join(REPO, 'shadow-compare.yaml')).http.query;
+      const cap = (name: string) => Number(new RegExp(`${name} = \\d+ MAX (\\d+)`).exec(formatted[0]!)?.[1]);
+      assert.ok(q.maxExecutionSeconds <= cap('max_execution_time') && q.maxMemoryBytes <= cap('max_memory_usage') && q.maxResultRows <= cap('max_result_rows') && q.maxResultBytes <= cap('max_result_bytes') && q.maxThreads <= cap('max_threads'));
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -76,7 +76,7 @@ async function run(sql: string): Promise<Result> {
     limits: loadConfig(join(REPO, 'shadow-compare.yaml')).http.query,
     setReadonly: true,
   });
-  const statement = await screen.screen(sql, {});
+  const statement = await screen.screen(createStoreRunner(seeded.store, { readOnly: true }), sql, {});
   const rs = await seeded.store.client.query({ query: statement, format: 'JSONCompactEachRowWithNamesAndTypes' });
   const [names, types, ...rows] = (await rs.json()) as unknown[][];
   return { names: names as string[], types: types as string[], rows };

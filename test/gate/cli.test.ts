@@ -9,7 +9,7 @@ import { startHttpServer } from '../../src/ops/http-server.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import { Metrics } from '../../src/ops/metrics.ts';
 import { createHttpRunner } from '../../src/query/index.ts';
-import type { Store } from '../../src/sinks/clickhouse/client.ts';
+import { openReadSessions, type Store } from '../../src/sinks/clickhouse/client.ts';
 import { DAY_MS, GOOD, HOUR, openTempStore, seed } from './seed.ts';
 
 // `shadow-compare gate` as an operator runs it, while this test process holds the embedded store
@@ -46,7 +46,7 @@ before(async () => {
   await seed(store, { model: 'diagnosis', candidate: 'v12', from: START, rows: 10, everyMinutes: HOUR, values: GOOD });
   const metrics = new Metrics();
   const config = loadConfig(configPath);
-  const server = await startHttpServer('127.0.0.1', 0, { metrics, ready: () => true, token: TOKEN, post: await queryRoutes(config, store, store) }, createLogger({ level: 'silent' }));
+  const server = await startHttpServer('127.0.0.1', 0, { metrics, ready: () => true, token: TOKEN, post: await queryRoutes(config, store, await openReadSessions(config.clickhouse, store)) }, createLogger({ level: 'silent' }));
   via = server.url;
   closeServer = server.close;
 });

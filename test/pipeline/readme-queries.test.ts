@@ -38,7 +38,7 @@ describe('README analyst queries', () => {
   it('runs every analyst query as written, through the /query screen, and gets rows back', async () => {
     const screen = await createSqlScreen(createStoreRunner(store, { readOnly: true }), { database: store.database, limits: config.http.query, setReadonly: true });
     for (const sql of readmeQueries()) {
-      const statement = await screen.screen(sql, {});
+      const statement = await screen.screen(createStoreRunner(store, { readOnly: true }), sql, {});
       const rs = await store.client.query({ query: statement, format: 'JSONEachRow' });
       const rows = await rs.json<Record<string, unknown>>();
       assert.ok(rows.length > 0, `no rows from:\n${sql}`);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/ops/logger.ts';
 import { replayFile } from '../../src/pipeline/replay.ts';
 import { createQueryHandler, createSqlScreen, createStoreRunner } from '../../src/query/index.ts';
-import { openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
+import { openReadSessions, openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/index.ts';
 import { testConfig } from '../support/config.ts';
@@ -36,9 +36,14 @@ describe('a hostile query during replay', () => {
   after(() => store.close());
 
   it('is stopped by the limits while the replay keeps writing, with exact counts at the end', async () => {
-    const runner = createStoreRunner(store, { readOnly: true });
+    const runner = createStoreRunner(store);
     const screen = await createSqlScreen(runner, { database: store.database, limits: config.http.query, setReadonly: true });
-    const handle = createQueryHandler({ screen, reader: runner, maxConcurrent: 2 });
+    const reads = await openReadSessions(config.clickhouse, store);
+    const session = async () => {
+      const s = await reads.open();
+      return { runner: createStoreRunner(s, { readOnly: true }), close: () => s.close() };
+    };
+    const handle = createQueryHandler({ screen, session, maxConcurrent: 2 });
     const count = async () => Number((await runner.query<{ n: number }>(`SELECT count() AS n FROM ${store.database}.outcomes`))[0]?.n ?? 0);
 
     let replayDone = false;

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/ops/logger.ts';
 import { Metrics } from '../../src/ops/metrics.ts';
 import { createQueryHandler, type QueryRunner, type SqlScreen } from '../../src/query/index.ts';
 import { promoteVersion, registerVersion, rollbackVersion, type Registry } from '../../src/registry/index.ts';
-import { openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
+import { openReadSessions, openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import { REPO } from '../support/config.ts';
 
@@ -36,7 +36,7 @@ before(async () => {
   const server = await startHttpServer(
     '127.0.0.1',
     0,
-    { metrics: new Metrics(), ready: () => true, token: TOKEN, post: await queryRoutes(config, store, store) },
+    { metrics: new Metrics(), ready: () => true, token: TOKEN, post: await queryRoutes(config, store, await openReadSessions(config.clickhouse, store)) },
     createLogger({ level: 'silent' }),
     { maxBodyBytes: 4096, headersTimeoutMs: 500, requestTimeoutMs: 2_000 },
   );
@@ -147,15 +147,16 @@ describe('request hardening', () => {
   it('answers 429 beyond the concurrency limit and a bare 500 for unexpected failures', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const screen: SqlScreen = { screen: async (sql) => sql };
+    const screen: SqlScreen = { screen: async (_runner, sql) => sql };
     const reader: QueryRunner = { location: 'test', insert: async () => {}, query: async <T>() => { await gate; return [] as T[]; } };
-    const handle = createQueryHandler({ screen, reader, maxConcurrent: 1 });
+    const handle = createQueryHandler({ screen, session: async () => ({ runner: reader, close: async () => {} }), maxConcurrent: 1 });
     const first = handle({ sql: 'SELECT 1' });
     const second = await handle({ sql: 'SELECT 1' });
     assert.equal(second.status, 429);
     release();
     assert.equal((await first).status, 200);
-    const broken = createQueryHandler({ screen, reader: { ...reader, query: async () => { throw new Error('secret /internal/path'); } }, maxConcurrent: 1 });
+    const failing: QueryRunner = { ...reader, query: async () => { throw new Error('secret /internal/path'); } };
+    const broken = createQueryHandler({ screen, session: async () => ({ runner: failing, close: async () => {} }), maxConcurrent: 1 });
     const r = await broken({ sql: 'SELECT 1' });
     assert.deepEqual(r, { status: 500, body: { error: { code: 'SHADOW_INTERNAL', message: 'internal error' } } });
   });

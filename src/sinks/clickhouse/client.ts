@@ -22,15 +22,37 @@ export async function openStore(cfg: ClickHouseConfig): Promise<Store> {
   return cfg.url ? openServer(cfg, cfg.url) : openEmbedded(cfg);
 }
 
+/** Where the processor's POST /query reads: one session per request (`open`), closed after it. */
+export interface ReadSessions {
+  /** A SELECT-only server user is configured (clickhouse.readUsername): the server enforces read-only. */
+  readonly dedicated: boolean;
+  open(): Promise<Store>;
+  close(): Promise<void>;
+}
+
 /**
- * The store the processor's POST /query reads through. On a server with `readUsername` set, a second
- * connection as that user (SELECT on the database only), so the server refuses what the screen might
- * miss; otherwise the store itself (on the embedded engine there are no users).
+ * On the embedded engine, a fresh chDB connection to the same data directory per request: chDB keeps
+ * a failed statement's partial output and can hand it to the next statement on the same connection
+ * (measured on chdb 3.4 after a result-limit error: 3 of 20 follow-up queries got the failed query's
+ * rows), and it applies settings session-wide. A connection of its own keeps both away from the
+ * stream's connection. On a server, requests are independent already: one client, as the read user
+ * when `readUsername` is set (the server then refuses what the screen might miss).
  */
-export async function openReadStore(cfg: ClickHouseConfig, store: Store): Promise<Store & { readonly dedicated: boolean }> {
-  if (store.mode !== 'server' || !cfg.url || !cfg.readUsername) return { ...store, close: async () => {}, dedicated: false };
-  const reader = await openServer({ ...cfg, username: cfg.readUsername, password: cfg.readPassword ?? '' }, cfg.url);
-  return { ...reader, dedicated: true };
+export async function openReadSessions(cfg: ClickHouseConfig, store: Store): Promise<ReadSessions> {
+  if (store.mode === 'embedded') {
+    const dir = resolve(cfg.dataDir);
+    return {
+      dedicated: false,
+      open: async () => {
+        const client = createClient({ connection: createChdbConnection({ path: dir }) as unknown as EmbeddedConnection });
+        return { client, database: cfg.database, mode: 'embedded', location: dir, close: () => client.close() };
+      },
+      close: async () => {},
+    };
+  }
+  const reader = cfg.url && cfg.readUsername ? await openServer({ ...cfg, username: cfg.readUsername, password: cfg.readPassword ?? '' }, cfg.url) : null;
+  const shared: Store = { ...(reader ?? store), close: async () => {} };
+  return { dedicated: reader !== null, open: async () => shared, close: async () => reader?.close() };
 }
 
 async function openServer(cfg: ClickHouseConfig, url: string): Promise<Store> {
