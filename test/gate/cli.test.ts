@@ -112,6 +112,13 @@ describe('gate command', () => {
     assert.deepEqual(Object.keys(report.criteria[0]), ['id', 'kind', 'scope', 'measured', 'bound', 'threshold', 'result', 'note']);
   });
 
+  it('status answers through the processor with --via', async () => {
+    const r = await cli('status', 'diagnosis', '--via', via, '--json', '--window', '3000d');
+    assert.equal(r.code, 0, r.stderr);
+    const view = JSON.parse(r.stdout) as { candidates: { version: string }[] };
+    assert.deepEqual(view.candidates.map((c) => c.version).sort(), ['v10', 'v11', 'v12']);
+  });
+
   it('exits 3 on HOLD', async () => {
     const r = await cli('gate', '--candidate', 'v12', '--end', END, '--via', via);
     assert.equal(r.code, 3, r.stderr);
