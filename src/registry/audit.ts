@@ -16,6 +16,8 @@ export function promotionRow(flip: FlipResult, backend: string) {
     gate_decision_id: e.gateDecisionId ?? '',
     artifact_sha256: flip.record.artifact.sha256,
     backend,
+    weight: e.weight ?? 0,
+    flip_ms: Math.round(e.flipMs ?? 0),
   };
 }
 

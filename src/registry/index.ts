@@ -13,3 +13,6 @@ export type { VersionRecord, HistoryEvent, ModelEntry, ProductionRecord, Registr
 export { openRegistry, kafkaOptions, actorName } from './open.ts';
 export { formatFlip, formatStatus, type StatusView, type CandidateRow } from './format.ts';
 export { syncPromotions } from './sync-audit.ts';
+export { startCanary, stepCanary, abortCanary, promoteCanary, parseSteps, pct, type CanaryPlan } from './canary.ts';
+export { routeVersion, requestBucket } from './traffic-split.ts';
+export type { CanaryState } from './types.ts';

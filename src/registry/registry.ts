@@ -24,7 +24,7 @@ export interface FlipResult {
   readonly published: { readonly topicPartition: number; readonly offset: string } | null;
 }
 
-const EMPTY_MODEL: ModelEntry = { versions: {}, production: null, lineage: [], history: [] };
+export const EMPTY_MODEL: ModelEntry = { versions: {}, production: null, lineage: [], history: [] };
 
 export function modelEntry(path: string, model: string): ModelEntry {
   return readRegistry(path).models[model] ?? EMPTY_MODEL;
@@ -107,27 +107,52 @@ async function flip(
     throw new ShadowError('SHADOW_REGISTRY', `${f.model} ${f.version} is not registered; run \`shadow-compare register ${f.model} ${f.version} ARTIFACT\` first`);
   }
   await verifyArtifact(`${f.model} ${f.version}`, record.artifact);
-  const event: HistoryEvent = {
+  const event = historyEvent(reg, entry, { ...f, from: entry.production, to: f.version });
+  // A promote or rollback ends any canary: all traffic goes to the new production version.
+  return publishAndWrite(reg, data, f.model, { ...entry, production: f.version, lineage: f.lineage, canary: null }, event);
+}
+
+/** A history event stamped now; `flipMs` is filled in once the flag has flipped. */
+export function historyEvent(
+  reg: Registry,
+  entry: ModelEntry,
+  f: { action: HistoryEvent['action']; from: string | null; to: string; actor: string; reason: string; gateDecisionId?: string; promotionId?: string; weight?: number },
+): HistoryEvent {
+  return {
     promotionId: f.promotionId ?? randomUUID(),
     action: f.action,
-    from: entry.production,
-    to: f.version,
+    from: f.from,
+    to: f.to,
     at: reg.now().toISOString(),
     actor: f.actor,
     reason: f.reason,
     gateDecisionId: f.gateDecisionId ?? null,
+    ...(f.weight === undefined ? {} : { weight: f.weight }),
   };
+}
+
+/**
+ * Publishes the flag for `next` (Kafka backend; acks = all), then writes the registry file with the
+ * event appended. The production record carries the canary, so serving code sees both in one record.
+ */
+export async function publishAndWrite(reg: Registry, data: RegistryData, model: string, next: ModelEntry, event: HistoryEvent, startedMs?: number): Promise<FlipResult> {
+  const production = next.production ? next.versions[next.production] : undefined;
+  if (!production) throw new ShadowError('SHADOW_REGISTRY', `${model} has no production version`);
+  const started = startedMs ?? reg.now().getTime();
   let published: FlipResult['published'] = null;
   if (reg.backend === 'kafka') {
     if (!reg.publisher) throw new ShadowError('SHADOW_INTERNAL', 'registry backend kafka without a publisher');
-    const p = await reg.publisher.publish(productionRecord(record, event));
+    const p = await reg.publisher.publish(productionRecord(production, event, next));
     published = { topicPartition: p.partition, offset: p.offset };
   }
-  writeRegistry(reg.path, withModel(data, f.model, { ...entry, production: f.version, lineage: f.lineage, history: [...entry.history, event] }));
-  return { event, record, published };
+  const stamped: HistoryEvent = { ...event, flipMs: Math.max(0, reg.now().getTime() - started) };
+  writeRegistry(reg.path, withModel(data, model, { ...next, history: [...next.history, stamped] }));
+  return { event: stamped, record: next.versions[event.to] ?? production, published };
 }
 
-export function productionRecord(record: VersionRecord, event: HistoryEvent): ProductionRecord {
+export function productionRecord(record: VersionRecord, event: HistoryEvent, entry?: ModelEntry): ProductionRecord {
+  const c = entry?.canary;
+  const canaryRecord = c ? entry?.versions[c.version] : undefined;
   return {
     model: record.model,
     version: record.version,
@@ -138,9 +163,10 @@ export function productionRecord(record: VersionRecord, event: HistoryEvent): Pr
     at: event.at,
     actor: event.actor,
     promotionId: event.promotionId,
+    canary: c && canaryRecord && c.weight > 0 ? { version: c.version, weight: c.weight, artifact: canaryRecord.artifact } : null,
   };
 }
 
-function withModel(data: RegistryData, model: string, entry: ModelEntry): RegistryData {
+export function withModel(data: RegistryData, model: string, entry: ModelEntry): RegistryData {
   return { ...data, models: { ...data.models, [model]: entry } };
 }

@@ -10,7 +10,24 @@ export interface VersionRecord {
   readonly registeredBy: string;
 }
 
-export type PromotionAction = 'promote' | 'rollback';
+export type PromotionAction = 'promote' | 'rollback' | 'canary-start' | 'canary-step' | 'canary-abort' | 'canary-hold';
+
+/**
+ * A canary in progress: `weight` of the traffic (0..1) goes to `version`, the rest to production.
+ * `steps` are the weights of the ramp; `step` indexes the current one. Weight 0 with status
+ * 'aborted' is a rolled-back canary; it stays recorded until the next canary starts.
+ */
+export interface CanaryState {
+  readonly version: string;
+  readonly weight: number;
+  readonly steps: readonly number[];
+  readonly step: number;
+  readonly stepDurationMs: number;
+  readonly minComparisonsPerStep: number;
+  readonly startedAt: string;
+  readonly stepStartedAt: string;
+  readonly status: 'running' | 'aborted';
+}
 
 export interface HistoryEvent {
   readonly promotionId: string;
@@ -21,6 +38,10 @@ export interface HistoryEvent {
   readonly actor: string;
   readonly reason: string;
   readonly gateDecisionId: string | null;
+  /** Canary events: the version's traffic weight after the event (0..1). */
+  readonly weight?: number;
+  /** Milliseconds from the command's start to the flag flip (published, or written for the file backend). */
+  readonly flipMs?: number;
 }
 
 export interface ModelEntry {
@@ -32,6 +53,8 @@ export interface ModelEntry {
    */
   readonly lineage: readonly string[];
   readonly history: readonly HistoryEvent[];
+  /** The canary of this model, if one was started and not yet promoted or replaced. */
+  readonly canary?: CanaryState | null;
 }
 
 export interface RegistryData {
@@ -53,4 +76,9 @@ export interface ProductionRecord {
   readonly at: string;
   readonly actor: string;
   readonly promotionId: string;
+  /**
+   * The canary serving code routes a share of traffic to (`routeVersion` in traffic-split.ts does it
+   * deterministically by request id). Absent or weight 0: everything goes to `version`.
+   */
+  readonly canary?: { readonly version: string; readonly weight: number; readonly artifact: VersionRecord['artifact'] } | null;
 }
