@@ -2,6 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Config } from '../../config/index.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
+import type { Ownership } from '../../pipeline/ownership.ts';
 import type { Processor } from '../../pipeline/processor.ts';
 import type { BatchWriter } from '../../sinks/clickhouse/batch-writer.ts';
 import type { Ledger } from '../../sinks/clickhouse/ledger.ts';
@@ -14,6 +15,7 @@ export interface KafkaSourceDeps {
   readonly processor: Processor;
   readonly writer: BatchWriter;
   readonly ledger: Ledger;
+  readonly ownership: Ownership;
   readonly logger: Logger;
   readonly metrics?: Metrics;
 }
@@ -32,6 +34,8 @@ export class KafkaSource {
   private readonly log: Logger;
   private generation = 0;
   private recovering = new Map<number, Promise<void>>();
+  /** Bumped when one partition is reset (its rows fenced by the store): its batches under way stop. */
+  private partEpochs = new Map<number, number>();
   private committed = new Map<string, number>();
   /** Next offset to read per `topic:partition`, for the caught-up check. */
   private positions = new Map<string, number>();
@@ -82,6 +86,7 @@ export class KafkaSource {
     await this.admin.connect();
     await checkCoPartitioned(this.admin, requests, primaries);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
+    this.deps.ownership.onLost((partitions) => this.onPartitionsLost(partitions));
     this.consumer.on(this.consumer.events.HEARTBEAT, () => (this.lastHeartbeat = Date.now()));
     this.consumer.on(this.consumer.events.CRASH, (e) => this.log.error({ err: String(e.payload.error), restart: e.payload.restart }, 'consumer crashed'));
     await this.consumer.connect();
@@ -124,6 +129,7 @@ export class KafkaSource {
     this.lastHeartbeat = Date.now();
     const { processor, writer } = this.deps;
     processor.revokeAll();
+    this.deps.ownership.release();
     const dropped = writer.discard(() => true);
     this.recovering.clear();
     this.committed.clear();
@@ -148,12 +154,15 @@ export class KafkaSource {
     const p = batch.partition;
     const stream: Stream = batch.topic === this.config.kafka.topics.requests ? 'requests' : 'primaries';
     await this.ensureRecovered(p);
+    const partEpoch = this.partEpochs.get(p) ?? 0;
+    const current = () => gen === this.generation && partEpoch === (this.partEpochs.get(p) ?? 0);
+    if (!current()) return;
     // Records in hand but not yet processed (this batch may wait for capacity): the stream is not
     // caught up until they are in the join, or their partners would expire on the wall clock.
     this.deps.processor.setCaughtUp(p, stream, false);
     const msgs = batch.messages;
     for (let i = 0; i < msgs.length; i += CHUNK) {
-      if (this.stopping || !isRunning() || isStale() || gen !== this.generation || !this.deps.processor.has(p)) return;
+      if (this.stopping || !isRunning() || isStale() || !current() || !this.deps.processor.has(p)) return;
       if (this.joinAhead(p, stream)) {
         // Return without resolving the rest: kafkajs fetches it again after resume. Blocking here
         // instead would stall the whole fetch loop, so the stream behind could never catch up.
@@ -168,7 +177,7 @@ export class KafkaSource {
         value: m.value,
       }));
       await this.deps.processor.handle(p, records);
-      if (gen !== this.generation) return;
+      if (!current()) return;
       resolveOffset(chunk[chunk.length - 1]!.offset);
       this.deps.metrics?.consumed(stream, chunk.length);
       await heartbeat();
@@ -221,6 +230,9 @@ export class KafkaSource {
   private async recover(partition: number): Promise<void> {
     const { requests, primaries } = this.config.kafka.topics;
     await this.deps.writer.settle();
+    // Claim first, read the ledger second: once the claim is recorded, the store drops every later
+    // row of an earlier owner, so what the ledger shows is all that earlier owners will ever add.
+    await this.deps.ownership.claim([partition]);
     const offsets = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [requests, primaries] });
     const from = (t: string) => Math.max(0, Number(offsets.find((o) => o.topic === t)?.partitions.find((x) => x.partition === partition)?.offset ?? 0));
     const written = await this.deps.ledger.written({
@@ -239,6 +251,39 @@ export class KafkaSource {
       { partition, requestFrom: from(requests), primaryFrom: from(primaries), alreadyWritten: written.requestOffsets.size + written.primaryOffsets.size, blocksResent: written.blocks.length, rowsResent: repaired },
       'partition recovered',
     );
+  }
+
+  /**
+   * The store dropped rows of these partitions: another instance claimed them. Whatever we hold of
+   * them is stale; unless a rebalance takes them away first, they are re-read from the committed
+   * offsets after a fresh claim (a stale claimer that then dies must not stall them forever).
+   */
+  private onPartitionsLost(partitions: ReadonlySet<number>): void {
+    for (const p of partitions) {
+      if (!this.recovering.has(p)) continue;
+      this.partEpochs.set(p, (this.partEpochs.get(p) ?? 0) + 1);
+      this.deps.processor.revoke(p);
+      this.deps.writer.discard((o) => o.row.source_partition === p);
+      const gen = this.generation;
+      // The next batch of p waits for this: seek both streams back, then recover as on assignment.
+      this.recovering.set(
+        p,
+        this.seekToCommitted(p)
+          .then(() => (gen === this.generation ? this.recover(p) : undefined))
+          .catch((err: unknown) => this.log.error({ partition: p, err: String(err) }, 'partition reset failed')),
+      );
+      this.log.warn({ partition: p }, 'partition claimed by another owner in the store; re-reading it from the committed offsets');
+    }
+  }
+
+  private async seekToCommitted(p: number): Promise<void> {
+    const { requests, primaries } = this.config.kafka.topics;
+    const offsets = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [requests, primaries] });
+    for (const topic of [requests, primaries]) {
+      const off = Number(offsets.find((o) => o.topic === topic)?.partitions.find((x) => x.partition === p)?.offset ?? -1);
+      // -1: nothing committed yet; kafkajs resolves the earliest offset for a negative seek only via fromBeginning.
+      this.consumer.seek({ topic, partition: p, offset: String(Math.max(0, off)) });
+    }
   }
 
   /** The join is full and this stream holds more of it in this partition than the other stream. */
