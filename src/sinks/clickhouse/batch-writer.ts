@@ -1,7 +1,7 @@
 import type { Logger } from '../../ops/logger.ts';
 import type { Outcome } from '../../outcomes/index.ts';
 import { ShadowError, errorMessage } from '../../errors.ts';
-import { blockToken, type FenceStamp, type RowSink } from './outcome-sink.ts';
+import { FENCED_TOKEN_PREFIX, blockToken, type FenceStamp, type RowSink } from './outcome-sink.ts';
 
 export interface BatchWriterOptions {
   readonly maxRows: number;
@@ -137,7 +137,7 @@ export class BatchWriter {
   private async write(block: Outcome[]): Promise<void> {
     const epoch = this.epoch;
     const stamp = this.events.stamp?.([...new Set(block.map((o) => o.row.source_partition))]);
-    const token = blockToken(block.flatMap((o) => o.refs));
+    const token = (stamp ? FENCED_TOKEN_PREFIX : '') + blockToken(block.flatMap((o) => o.refs));
     const rows = block.map((o) => {
       o.row.block_token = token;
       return o.row;

@@ -1,7 +1,8 @@
+import { ShadowError } from '../../errors.ts';
 import type { OutcomeRow } from '../../outcomes/index.ts';
 import type { Store } from './client.ts';
 import type { Fence } from './fence.ts';
-import type { RowSink } from './outcome-sink.ts';
+import { FENCED_TOKEN_PREFIX, type RowSink } from './outcome-sink.ts';
 
 /** What a previous owner of a partition already wrote: identities to skip and ids to treat as seen. */
 export interface WrittenSet {
@@ -29,8 +30,8 @@ export interface Ledger {
   /**
    * Sends each block again with its own token. The outcomes table drops it as a duplicate; a view
    * that missed it (the process died between the table's part and the view's) gets it now, once.
-   * With a fence, a block goes through the fence again (its first insert did: a direct insert would
-   * not match the dedup token the view chain recorded), stamped with the latest generation of each of
+   * A block first sent through the fence (FENCED_TOKEN_PREFIX) goes through it again (a direct insert
+   * would not match the dedup token the view chain recorded; older blocks go direct), stamped with the latest generation of each of
    * its partitions: the rows are exactly what outcomes already holds, so this adds no count whoever
    * owns the partitions now, and a view that missed the block gets all of its rows.
    */
@@ -81,7 +82,10 @@ export function createLedger(store: Store, model: string, candidateVersion: stri
         });
         const block = await rs.json<OutcomeRow>();
         if (block.length === 0) continue;
-        const stamp = fence ? { scope: fence.scope, generations: await fence.current([...new Set(block.map((r) => r.source_partition))]) } : undefined;
+        const fenced = token.startsWith(FENCED_TOKEN_PREFIX);
+        // Straight into outcomes, a fenced block would not be recognised and would count twice.
+        if (fenced && !fence) throw new ShadowError('SHADOW_INTERNAL', `block ${token} was written through the write fence; repairing it needs the fence`);
+        const stamp = fenced && fence ? { scope: fence.scope, generations: await fence.current([...new Set(block.map((r) => r.source_partition))]) } : undefined;
         await sink.insert(block, token, stamp);
         rows += block.length;
       }

@@ -62,6 +62,14 @@ function classify(err: unknown): ShadowError {
   return new ShadowError(dataError ? 'SHADOW_SINK_DATA' : 'SHADOW_SINK', msg, { cause: err, retryable: !dataError });
 }
 
+/**
+ * Marks the token of a block sent through the store's fence. ClickHouse derives the dedup token a
+ * view's target sees from the inserted table, so a block first inserted into outcomes directly (before
+ * migration 000042) is not recognised when re-sent through outcomes_entry, and the reverse: a repair
+ * must take the path the block first took, and the prefix says which (checked on chDB 26.7).
+ */
+export const FENCED_TOKEN_PREFIX = 'f1:';
+
 /** Identifies a block by the input records it accounts for, so a retry of it is recognised. */
 export function blockToken(refs: Iterable<SourceRef>): string {
   const h = createHash('sha256');

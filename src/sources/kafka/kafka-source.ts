@@ -36,6 +36,8 @@ export class KafkaSource {
   private recovering = new Map<number, Promise<void>>();
   /** Bumped when one partition is reset (its rows fenced by the store): its batches under way stop. */
   private partEpochs = new Map<number, number>();
+  /** Partitions whose rows the store fenced, with when: see onPartitionsLost. */
+  private lostAt = new Map<number, number>();
   private committed = new Map<string, number>();
   /** Next offset to read per `topic:partition`, for the caught-up check. */
   private positions = new Map<string, number>();
@@ -132,6 +134,7 @@ export class KafkaSource {
     this.deps.ownership.release();
     const dropped = writer.discard(() => true);
     this.recovering.clear();
+    this.lostAt.clear();
     this.committed.clear();
     this.positions.clear();
     for (const { topic, p } of this.paused.values()) this.consumer.resume([{ topic, partitions: [p] }]);
@@ -153,7 +156,9 @@ export class KafkaSource {
     const gen = this.generation;
     const p = batch.partition;
     const stream: Stream = batch.topic === this.config.kafka.topics.requests ? 'requests' : 'primaries';
+    if (!(await this.reclaimable(p, heartbeat))) return;
     await this.ensureRecovered(p);
+    if (isStale()) return;
     const partEpoch = this.partEpochs.get(p) ?? 0;
     const current = () => gen === this.generation && partEpoch === (this.partEpochs.get(p) ?? 0);
     if (!current()) return;
@@ -227,7 +232,8 @@ export class KafkaSource {
     return done;
   }
 
-  private async recover(partition: number): Promise<void> {
+  /** `seek`: after a loss the fetch position is past what was dropped; restart at the committed offsets. */
+  private async recover(partition: number, seek = false): Promise<void> {
     const { requests, primaries } = this.config.kafka.topics;
     await this.deps.writer.settle();
     // Claim first, read the ledger second: once the claim is recorded, the store drops every later
@@ -244,6 +250,8 @@ export class KafkaSource {
       memoryMs: 2 * this.config.join.windowMs,
     });
     const repaired = await this.deps.ledger.repair(written.blocks);
+    // The records this partition resumes from must be exactly those the ledger was read against.
+    if (seek) for (const t of [requests, primaries]) this.consumer.seek({ topic: t, partition, offset: String(from(t)) });
     this.deps.processor.assign(partition, written);
     this.positions.set(`${requests}:${partition}`, from(requests));
     this.positions.set(`${primaries}:${partition}`, from(primaries));
@@ -254,9 +262,11 @@ export class KafkaSource {
   }
 
   /**
-   * The store dropped rows of these partitions: another instance claimed them. Whatever we hold of
-   * them is stale; unless a rebalance takes them away first, they are re-read from the committed
-   * offsets after a fresh claim (a stale claimer that then dies must not stall them forever).
+   * The store dropped rows of these partitions: another instance has claimed them since. Whatever we
+   * hold of them is stale and is dropped now. If the group still gives them to us, the next batch
+   * re-claims and re-reads them from the committed offsets, but only after a heartbeat newer than
+   * the loss proves we are a current member: a stale instance that woke up must not claim back what
+   * the group moved (the two would take the partition from each other in turn).
    */
   private onPartitionsLost(partitions: ReadonlySet<number>): void {
     for (const p of partitions) {
@@ -264,26 +274,23 @@ export class KafkaSource {
       this.partEpochs.set(p, (this.partEpochs.get(p) ?? 0) + 1);
       this.deps.processor.revoke(p);
       this.deps.writer.discard((o) => o.row.source_partition === p);
-      const gen = this.generation;
-      // The next batch of p waits for this: seek both streams back, then recover as on assignment.
-      this.recovering.set(
-        p,
-        this.seekToCommitted(p)
-          .then(() => (gen === this.generation ? this.recover(p) : undefined))
-          .catch((err: unknown) => this.log.error({ partition: p, err: String(err) }, 'partition reset failed')),
-      );
-      this.log.warn({ partition: p }, 'partition claimed by another owner in the store; re-reading it from the committed offsets');
+      this.recovering.delete(p);
+      this.lostAt.set(p, Date.now());
+      this.log.warn({ partition: p }, 'partition claimed by another owner in the store: dropped what we held of it');
     }
   }
 
-  private async seekToCommitted(p: number): Promise<void> {
-    const { requests, primaries } = this.config.kafka.topics;
-    const offsets = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [requests, primaries] });
-    for (const topic of [requests, primaries]) {
-      const off = Number(offsets.find((o) => o.topic === topic)?.partitions.find((x) => x.partition === p)?.offset ?? -1);
-      // -1: nothing committed yet; kafkajs resolves the earliest offset for a negative seek only via fromBeginning.
-      this.consumer.seek({ topic, partition: p, offset: String(Math.max(0, off)) });
+  /** Resolves true once p may be recovered again after a loss; false: not now, skip this batch. */
+  private async reclaimable(p: number, heartbeat: () => Promise<void>): Promise<boolean> {
+    const lost = this.lostAt.get(p);
+    if (lost === undefined) return true;
+    if (this.lastHeartbeat <= lost) await heartbeat().catch(() => undefined);
+    if (this.lastHeartbeat <= lost) return false;
+    if (this.lostAt.get(p) === lost) {
+      this.lostAt.delete(p);
+      this.recovering.set(p, this.recover(p, true));
     }
+    return true;
   }
 
   /** The join is full and this stream holds more of it in this partition than the other stream. */
