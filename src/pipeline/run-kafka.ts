@@ -8,7 +8,7 @@ import type { Store } from '../sinks/clickhouse/client.ts';
 import { randomUUID } from 'node:crypto';
 import { createFence } from '../sinks/clickhouse/fence.ts';
 import type { Ledger } from '../sinks/clickhouse/ledger.ts';
-import { createKafka } from '../sources/kafka/client.ts';
+import { createKafka } from '../kafka/client.ts';
 import { KafkaSource } from '../sources/kafka/kafka-source.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
 
@@ -46,7 +46,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     ...(opts.storeFence === false ? { storeFence: false } : {}),
     ...(opts.wrapSink ? { wrapSink: opts.wrapSink } : {}),
   });
-  const kafka = createKafka(config.kafka, logger, clientSuffix);
+  const kafka = createKafka(config.kafka, clientSuffix, { kind: 'pipeline', logger });
   const ledger = pipeline.ledger;
   const source = new KafkaSource(config, {
     kafka,
