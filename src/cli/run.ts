@@ -44,7 +44,7 @@ ${COMMON_HELP}`,
     const proc = await startProcessor(config, store, ctx.logger, {
       post: await queryRoutes(config, store, reads),
       token,
-      ...(faults ? { wrapSink: injectSinkFaults(faults, ctx.logger), wrapLedger: injectLedgerFaults(faults), fence: !faults.disableFence } : {}),
+      ...(faults ? { wrapSink: injectSinkFaults(faults, ctx.logger), wrapLedger: injectLedgerFaults(faults), fence: !faults.disableFence, storeFence: !faults.disableStoreFence } : {}),
     });
     log.info({ http: proc.httpUrl, topics: config.kafka.topics, groupId: config.kafka.groupId }, 'processor running');
     const signalled = new Promise<string>((resolve) => {

@@ -1,8 +1,7 @@
-import type { Kafka, Producer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import { ShadowError } from '../errors.ts';
 import type { Logger } from '../ops/logger.ts';
-import { createKafka } from '../sources/kafka/client.ts';
+import { createKafka, type Kafka } from '../kafka/client.ts';
+import { createTopicProducer, type TopicProducer } from '../kafka/producer.ts';
 import { expectedTable, generateTraffic, loadDataset, type Dataset, type Envelope } from '../traffic/index.ts';
 import { COMMON_HELP, parseFlags, type Command } from './command.ts';
 import { createContext } from './context.ts';
@@ -42,8 +41,7 @@ export interface TrafficResult {
  * `t<run>-<chunk>-<n>`, unique per run, so a restarted generator is new traffic, not duplicates.
  */
 export async function produceTraffic(kafka: Kafka, o: TrafficOptions, stop: () => boolean, log: Logger): Promise<TrafficResult> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const producer = await createTopicProducer(kafka);
   const started = Date.now();
   const run = started.toString(36);
   const messages: Record<string, number> = { [o.topics.requests]: 0, [o.topics.primaries]: 0 };
@@ -78,7 +76,7 @@ export async function produceTraffic(kafka: Kafka, o: TrafficOptions, stop: () =
 
 /** Sends each envelope once the clock reaches its simulated arrival time, in small batches. */
 async function sendPaced(
-  producer: Producer,
+  producer: TopicProducer,
   topics: TrafficOptions['topics'],
   envelopes: readonly Envelope[],
   arrivals: readonly number[],
@@ -103,7 +101,7 @@ async function sendPaced(
           .map((e) => ({ key: e.key, value: typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload) })),
       }))
       .filter((t) => t.messages.length > 0);
-    await producer.sendBatch({ acks: -1, topicMessages });
+    await producer.send(topicMessages);
     for (const t of topicMessages) counts[t.topic] = (counts[t.topic] ?? 0) + t.messages.length;
     i = j;
   }
@@ -172,7 +170,7 @@ ${COMMON_HELP}`,
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     try {
-      const kafka = createKafka(ctx.config.kafka, ctx.logger, '-traffic');
+      const kafka = createKafka(ctx.config.kafka, '-traffic', { kind: 'pipeline', logger: ctx.logger });
       log.info({ topics: ctx.config.kafka.topics, rate, count: count ?? 'continuous' }, 'producing traffic');
       const result = await produceTraffic(
         kafka,

@@ -20,8 +20,10 @@ export const FaultPlan = z
     reuseToken: z.boolean().optional(),
     /** Control: skip reading back what was written before a restart, so re-read records count again. */
     skipRecovery: z.boolean().optional(),
-    /** Control: switch the write fence off, so a paused instance writes after its partitions moved. */
+    /** Control: switch the client-side write fence off, so a paused instance writes after its partitions moved. */
     disableFence: z.boolean().optional(),
+    /** Control: send blocks straight to outcomes, past the store's fence (partition generations). */
+    disableStoreFence: z.boolean().optional(),
   })
   .strict();
 
@@ -41,14 +43,14 @@ export function injectSinkFaults(plan: FaultPlan, logger: Logger): (sink: RowSin
   let calls = 0;
   let failUntil = 0;
   return (inner) => ({
-    async insert(rows, token) {
+    async insert(rows, token, stamp) {
       calls++;
       const f = plan.failInserts;
       if (f && calls === f.fromInsert) failUntil = Date.now() + f.forMs;
       if (Date.now() < failUntil) throw new ShadowError('SHADOW_SINK', 'injected insert failure', { retryable: true });
       const kill = plan.kill && calls === plan.kill.atInsert ? plan.kill.point : null;
       if (kill === 'before-insert') die(log, kill, calls);
-      const done = inner.insert(rows, plan.reuseToken ? 'reused-token' : token);
+      const done = inner.insert(rows, plan.reuseToken ? 'reused-token' : token, stamp);
       if (kill === 'during-insert') setTimeout(() => die(log, kill, calls), 1);
       await done;
       if (kill) die(log, kill, calls);

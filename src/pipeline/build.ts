@@ -5,8 +5,11 @@ import { OTHER, SegmentCapper, type OutcomeOptions } from '../outcomes/index.ts'
 import { createScorer, type Scorer } from '../score/index.ts';
 import { BatchWriter } from '../sinks/clickhouse/batch-writer.ts';
 import type { Store } from '../sinks/clickhouse/client.ts';
+import type { Fence } from '../sinks/clickhouse/fence.ts';
+import { createLedger, type Ledger } from '../sinks/clickhouse/ledger.ts';
 import { createOutcomeSink, type RowSink } from '../sinks/clickhouse/outcome-sink.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import { Ownership } from './ownership.ts';
 import { Processor } from './processor.ts';
 
 export interface Pipeline {
@@ -15,6 +18,10 @@ export interface Pipeline {
   readonly scorer: Scorer;
   /** The row sink the writer uses (with the test seam applied); recovery re-sends blocks through it. */
   readonly sink: RowSink;
+  /** What earlier owners wrote, read back on (re)assignment; repairs go through the same sink. */
+  readonly ledger: Ledger;
+  /** Partition generations claimed in the store's fence, stamped on every block. */
+  readonly ownership: Ownership;
   /** Resolves with the first non-retryable sink failure. */
   readonly fatal: Promise<ShadowError>;
   close(): Promise<void>;
@@ -28,8 +35,12 @@ export interface PipelineOptions {
   readonly metrics?: Metrics;
   /** See ProcessorDeps.initiallyCaughtUp. */
   readonly initiallyCaughtUp?: boolean;
-  /** Write fence, see BatchWriterEvents.canWrite. */
+  /** Client-side write fence, see BatchWriterEvents.canWrite. */
   readonly canWrite?: () => boolean;
+  /** The store's write fence for this pipeline's partitions (fence.ts); none in unit tests. */
+  readonly fence?: Fence;
+  /** Test seam for control runs: false sends blocks past the store's fence, straight to outcomes. */
+  readonly storeFence?: boolean;
 }
 
 /** Wires scorer -> processor -> batch writer -> ClickHouse for one candidate. The caller owns the store. */
@@ -58,7 +69,9 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     rawPayloadMaxBytes: config.sink.rawPayloadMaxBytes,
     segments,
   };
-  const sink = opts.wrapSink ? opts.wrapSink(createOutcomeSink(store)) : createOutcomeSink(store);
+  const direct = createOutcomeSink(store, { storeFence: opts.storeFence ?? true });
+  const sink = opts.wrapSink ? opts.wrapSink(direct) : direct;
+  const ownership = new Ownership(opts.fence ?? null);
   const log = logger.child({ stage: 'sink' });
   let resolveFatal!: (e: ShadowError) => void;
   const fatal = new Promise<ShadowError>((r) => (resolveFatal = r));
@@ -71,6 +84,9 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
       onInsert: (rows, ms) => opts.metrics?.inserted(rows, ms),
       onRetry: () => opts.metrics?.insertRetried(),
       ...(opts.canWrite ? { canWrite: opts.canWrite } : {}),
+      stamp: (partitions) => ownership.stamp(partitions),
+      fenced: (stamp) => ownership.fenced(stamp),
+      onFenced: (stamp, partitions) => ownership.lost(stamp, partitions),
       onFatal: (err) => {
         log.error({ code: err.code, err: err.message }, 'insert failed permanently; stopping without committing');
         resolveFatal(err);
@@ -91,6 +107,8 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     writer,
     scorer,
     sink,
+    ledger: createLedger(store, config.model, c.version, sink, opts.fence),
+    ownership,
     fatal,
     async close() {
       await writer.stop();

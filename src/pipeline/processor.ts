@@ -64,6 +64,11 @@ export class Processor {
     this.parts.clear();
   }
 
+  /** Forgets one partition (its rows were fenced): it is re-read from its committed offset. */
+  revoke(partition: number): void {
+    this.parts.delete(partition);
+  }
+
   has(partition: number): boolean {
     return this.parts.has(partition);
   }

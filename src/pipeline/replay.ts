@@ -1,7 +1,9 @@
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Store } from '../sinks/clickhouse/client.ts';
-import { createLedger } from '../sinks/clickhouse/ledger.ts';
+import { randomUUID } from 'node:crypto';
+import { ShadowError } from '../errors.ts';
+import { createFence } from '../sinks/clickhouse/fence.ts';
 import { readNdjson, replayTopics } from '../sources/file/index.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
 
@@ -26,10 +28,14 @@ export interface ReplayOptions extends PipelineOptions {
  */
 export async function replayFile(path: string, config: Readonly<Config>, store: Store, logger: Logger, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const started = performance.now();
-  const pipeline = await buildPipeline(config, store, logger, { ...opts, now: () => 0 });
-  const { processor, writer } = pipeline;
   const topics = await replayTopics(path);
-  const ledger = createLedger(store, config.model, config.candidate.version, pipeline.sink);
+  const fence = createFence(store, `replay:${topics.requests}`, `replay/${process.pid}/${randomUUID().slice(0, 8)}`);
+  const pipeline = await buildPipeline(config, store, logger, { ...opts, now: () => 0, fence });
+  const { processor, writer, ledger, ownership } = pipeline;
+  // Another replay of the same file into the same store claimed it after us: stop, it does the work.
+  let lost = false;
+  ownership.onLost(() => (lost = true));
+  await ownership.claim([0]);
   const written = await ledger.written({
     partition: 0,
     requestTopic: topics.requests,
@@ -44,6 +50,7 @@ export async function replayFile(path: string, config: Readonly<Config>, store: 
   const every = opts.progressEveryMs ?? 2000;
   try {
     for await (const batch of readNdjson(path)) {
+      if (lost) break;
       await processor.handle(0, batch);
       processor.tick();
       // Backpressure: a file reads faster than any store writes.
@@ -55,6 +62,7 @@ export async function replayFile(path: string, config: Readonly<Config>, store: 
     }
     processor.drain();
     await writer.flush();
+    if (lost) throw new ShadowError('SHADOW_SINK', `another replay of ${path} took it over in this store; this one stopped and counted nothing more`);
   } finally {
     await pipeline.close();
   }

@@ -5,8 +5,10 @@ import type { Logger } from '../ops/logger.ts';
 import { Metrics } from '../ops/metrics.ts';
 import { startHttpServer, type HttpRoutes } from '../ops/http-server.ts';
 import type { Store } from '../sinks/clickhouse/client.ts';
-import { createLedger, type Ledger } from '../sinks/clickhouse/ledger.ts';
-import { createKafka } from '../sources/kafka/client.ts';
+import { randomUUID } from 'node:crypto';
+import { createFence } from '../sinks/clickhouse/fence.ts';
+import type { Ledger } from '../sinks/clickhouse/ledger.ts';
+import { createKafka } from '../kafka/client.ts';
 import { KafkaSource } from '../sources/kafka/kafka-source.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
 
@@ -19,8 +21,8 @@ export interface RunningProcessor {
   stop(): Promise<void>;
 }
 
-export interface RunOptions extends Pick<PipelineOptions, 'wrapSink'> {
-  /** Test seam for a control run: false switches the write fence off. */
+export interface RunOptions extends Pick<PipelineOptions, 'wrapSink' | 'storeFence'> {
+  /** Test seam for a control run: false switches the client-side write fence off. */
   readonly fence?: boolean;
   /** Test seam: wraps the recovery ledger (fault-injection control runs). */
   readonly wrapLedger?: (ledger: Ledger) => Ledger;
@@ -35,18 +37,23 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
   const metrics = new Metrics();
   // Set once the source exists; a pipeline without a live group membership must not write.
   let alive: () => boolean = () => false;
+  const clientSuffix = opts.instanceId ? `-${opts.instanceId}` : '';
+  const owner = `${config.kafka.clientId}${clientSuffix}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const pipeline = await buildPipeline(config, store, logger, {
     metrics,
     initiallyCaughtUp: false,
     canWrite: () => alive(),
+    fence: createFence(store, `kafka:${config.kafka.groupId}`, owner),
+    ...(opts.storeFence === false ? { storeFence: false } : {}),
     ...(opts.wrapSink ? { wrapSink: opts.wrapSink } : {}),
   });
-  const kafka = createKafka(config.kafka, logger, opts.instanceId ? `-${opts.instanceId}` : '');
-  const ledger = createLedger(store, config.model, config.candidate.version, pipeline.sink);
+  const kafka = createKafka(config.kafka, clientSuffix, { kind: 'pipeline', logger });
+  const ledger = pipeline.ledger;
   const source = new KafkaSource(config, {
     kafka,
     processor: pipeline.processor,
     writer: pipeline.writer,
+    ownership: pipeline.ownership,
     ledger: opts.wrapLedger ? opts.wrapLedger(ledger) : ledger,
     logger,
     metrics,

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Config } from '../config/index.ts';
-import { createFlagPublisher } from './kafka.ts';
+import { createFlagPublisher } from '../kafka/registry-topic.ts';
 import type { Registry } from './registry.ts';
 
 /** The registry as configured; with the kafka backend this connects a producer (close it). */

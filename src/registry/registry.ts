@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ShadowError } from '../errors.ts';
 import { inspectArtifact, verifyArtifact } from './artifact.ts';
 import { readRegistry, withRegistryLock, writeRegistry } from './file-store.ts';
-import type { FlagPublisher } from './kafka.ts';
+import type { FlagPublisher } from '../kafka/registry-topic.ts';
 import type { HistoryEvent, ModelEntry, ProductionRecord, RegistryData, VersionRecord } from './types.ts';
 
 // Registry operations. Each flip runs under the registry file's lock: verify the target artifact,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ShadowError, errorMessage } from '../errors.ts';
-import { DEFAULT_REGISTRY_TOPIC, createKafka, ensureRegistryTopic, type RegistryKafkaOptions } from './kafka.ts';
+import { DEFAULT_REGISTRY_TOPIC, createRegistryKafka, ensureRegistryTopic, type RegistryKafkaOptions } from '../kafka/registry-topic.ts';
+import { tailTopic, topicEndOffsets } from '../kafka/tail.ts';
 import type { ProductionRecord } from './types.ts';
 
 export interface WatchOptions extends RegistryKafkaOptions {
@@ -34,9 +35,14 @@ export interface ProductionWatch {
  */
 export async function watchProduction(model: string, onChange: (record: ProductionRecord) => void, opts: WatchOptions): Promise<ProductionWatch> {
   const topic = opts.topic ?? DEFAULT_REGISTRY_TOPIC;
-  const kafka = createKafka(opts, 'watch');
+  const kafka = createRegistryKafka(opts, 'watch');
   await ensureRegistryTopic(kafka, topic);
-  const pending = await endOffsets(kafka, topic);
+  let pending: Map<number, number>;
+  try {
+    pending = await topicEndOffsets(kafka, topic);
+  } catch (err) {
+    throw new ShadowError('SHADOW_KAFKA', `watchProduction: ${errorMessage(err)}`, { cause: err, retryable: true });
+  }
 
   let current: ProductionRecord | null = null;
   let caughtUp = false;
@@ -57,44 +63,39 @@ export async function watchProduction(model: string, onChange: (record: Producti
     settle.resolve();
   };
 
-  const consumer = kafka.consumer({ groupId: `shadow-compare-watch-${randomUUID()}`, maxWaitTimeInMs: opts.maxWaitMs ?? 500, allowAutoTopicCreation: false });
-  consumer.on(consumer.events.CRASH, (e) => {
-    if (e.payload.restart) return;
-    const err = new ShadowError('SHADOW_KAFKA', `watchProduction(${model}) stopped: ${errorMessage(e.payload.error)}`, { cause: e.payload.error });
+  const onFatal = (cause: unknown) => {
+    const err = new ShadowError('SHADOW_KAFKA', `watchProduction(${model}) stopped: ${errorMessage(cause)}`, { cause });
     if (caughtUp) opts.onError?.(err);
     else settle.reject(err);
-  });
+  };
+  let tail: { stop(): Promise<void> } | undefined;
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        if (message.key?.toString() === model) {
-          const record = parse(message.value);
-          const changed = current?.version !== record?.version || current?.promotionId !== record?.promotionId;
-          current = record;
-          if (caughtUp && changed && record) deliver(record);
-        }
-        const end = pending.get(partition);
-        if (end !== undefined && Number(message.offset) >= end - 1) {
-          pending.delete(partition);
-          if (pending.size === 0) finishCatchUp();
-        }
-      },
+    tail = await tailTopic(kafka, topic, { groupId: `shadow-compare-watch-${randomUUID()}`, maxWaitMs: opts.maxWaitMs ?? 500, onFatal }, ({ partition, offset, key, value }) => {
+      if (key === model) {
+        const record = parse(value);
+        const changed = current?.version !== record?.version || current?.promotionId !== record?.promotionId;
+        current = record;
+        if (caughtUp && changed && record) deliver(record);
+      }
+      const end = pending.get(partition);
+      if (end !== undefined && offset >= end - 1) {
+        pending.delete(partition);
+        if (pending.size === 0) finishCatchUp();
+      }
     });
     // An empty topic has nothing to catch up on; the group join finishes in the background and
     // reads from offset 0, so a flip published from now on is still delivered.
     if (pending.size === 0) finishCatchUp();
     await withTimeout(ready, opts.readyTimeoutMs ?? 30_000, `watchProduction(${model}): not caught up with ${topic}`);
   } catch (err) {
-    await consumer.disconnect().catch(() => {});
+    await tail?.stop().catch(() => {});
     if (err instanceof ShadowError) throw err;
     throw new ShadowError('SHADOW_KAFKA', `watchProduction(${model}): cannot consume ${topic}: ${errorMessage(err)}`, { cause: err, retryable: true });
   }
+  const running = tail;
   return {
     current: () => current,
-    stop: () => consumer.disconnect(),
+    stop: () => running.stop(),
   };
 }
 
@@ -114,21 +115,6 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Partition -> offset of the next record, for the partitions that hold anything. */
-async function endOffsets(kafka: ReturnType<typeof createKafka>, topic: string): Promise<Map<number, number>> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return new Map(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]));
-  } catch (err) {
-    throw new ShadowError('SHADOW_KAFKA', `watchProduction: cannot read the offsets of ${topic}: ${errorMessage(err)}`, { cause: err, retryable: true });
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
-
-// A tombstone (null value) or an unreadable value means "no production version".
 function parse(value: Buffer | null): ProductionRecord | null {
   if (!value) return null;
   try {

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { createLogger } from '../../src/ops/logger.ts';
 import { replayFile } from '../../src/pipeline/replay.ts';
+import { createFence } from '../../src/sinks/clickhouse/fence.ts';
+import { replayTopics } from '../../src/sources/file/index.ts';
 import { createStoreRunner } from '../../src/query/index.ts';
 import { openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
 import { createLedger } from '../../src/sinks/clickhouse/ledger.ts';
@@ -157,8 +159,10 @@ describe('ClickHouse server mode, against the test store server', () => {
       const [before] = await q.query<{ n: string; d: string }>('SELECT count() AS n, (SELECT count() FROM shadow.disagreements) AS d FROM shadow.outcomes');
       const tokens = (await q.query<{ t: string }>('SELECT DISTINCT block_token AS t FROM shadow.outcomes ORDER BY t')).map((r) => r.t);
       assert.ok(tokens.length > 1, `blocks written: ${tokens.length}`);
-      // What recovery does after a crash: every block again, each with its own token (outcome sink inserts).
-      const ledger = createLedger(store, 'diagnosis', 'v10', createOutcomeSink(store));
+      // What recovery does after a crash: every block again, each with its own token (outcome sink inserts),
+      // through the write fence of the replay's scope as the blocks first went.
+      const fence = createFence(store, `replay:${(await replayTopics(file)).requests}`, 'test-repair');
+      const ledger = createLedger(store, 'diagnosis', 'v10', createOutcomeSink(store), fence);
       const resent = await ledger.repair(tokens);
       assert.equal(resent, Number(before!.n));
       const [after_] = await q.query<{ n: string; d: string }>('SELECT count() AS n, (SELECT count() FROM shadow.disagreements) AS d FROM shadow.outcomes');

@@ -1,7 +1,7 @@
 import type { Logger } from '../../ops/logger.ts';
 import type { Outcome } from '../../outcomes/index.ts';
 import { ShadowError, errorMessage } from '../../errors.ts';
-import { blockToken, type RowSink } from './outcome-sink.ts';
+import { FENCED_TOKEN_PREFIX, blockToken, type FenceStamp, type RowSink } from './outcome-sink.ts';
 
 export interface BatchWriterOptions {
   readonly maxRows: number;
@@ -22,7 +22,21 @@ export interface BatchWriterEvents {
    * timeout after a pause). Nothing is inserted then; a rebalance discards what is held.
    */
   canWrite?(): boolean;
+  /**
+   * Store fence (fence.ts): the generations of the partitions owned now, taken when a block is formed
+   * and sent with it, so the store drops the block's rows of any partition claimed since.
+   */
+  stamp?(partitions: readonly number[]): FenceStamp | undefined;
+  /**
+   * After an insert: the partitions whose recorded generation is newer than the block's stamp. Their
+   * rows may have been dropped by the store, so they are not durable and must never be committed.
+   */
+  fenced?(stamp: FenceStamp): Promise<ReadonlySet<number>>;
+  /** Rows of partitions another owner has claimed: not written, not durable; the partitions are lost. */
+  onFenced?(stamp: FenceStamp, partitions: ReadonlySet<number>, outcomes: readonly Outcome[]): void;
 }
+
+const NONE: ReadonlySet<number> = new Set();
 
 /**
  * Collects outcome rows and writes them in blocks bounded by size and time, one insert at a time.
@@ -112,9 +126,18 @@ export class BatchWriter {
     return this.inFlight;
   }
 
+  private settleFenced(block: Outcome[], stamp: FenceStamp, fenced: ReadonlySet<number>): void {
+    const lost = block.filter((o) => fenced.has(o.row.source_partition));
+    const kept = block.filter((o) => !fenced.has(o.row.source_partition));
+    this.logger.warn({ partitions: [...fenced], rows: lost.length }, 'block fenced by the store: its partitions were claimed by a newer owner');
+    if (kept.length) this.events.onDurable(kept);
+    this.events.onFenced?.(stamp, fenced, lost);
+  }
+
   private async write(block: Outcome[]): Promise<void> {
     const epoch = this.epoch;
-    const token = blockToken(block.flatMap((o) => o.refs));
+    const stamp = this.events.stamp?.([...new Set(block.map((o) => o.row.source_partition))]);
+    const token = (stamp ? FENCED_TOKEN_PREFIX : '') + blockToken(block.flatMap((o) => o.refs));
     const rows = block.map((o) => {
       o.row.block_token = token;
       return o.row;
@@ -124,9 +147,11 @@ export class BatchWriter {
       if (epoch !== this.epoch && block.some((o) => this.discarded(o))) return;
       const t0 = performance.now();
       try {
-        await this.sink.insert(rows, token);
+        await this.sink.insert(rows, token, stamp);
+        const fenced = stamp && this.events.fenced ? await this.events.fenced(stamp) : NONE;
         this.events.onInsert?.(rows.length, performance.now() - t0);
-        this.events.onDurable(block);
+        if (fenced.size === 0) this.events.onDurable(block);
+        else this.settleFenced(block, stamp!, fenced);
         return;
       } catch (err) {
         if (!(err instanceof ShadowError) || !err.retryable || this.stopped) {

@@ -1,6 +1,8 @@
+import { ShadowError } from '../../errors.ts';
 import type { OutcomeRow } from '../../outcomes/index.ts';
 import type { Store } from './client.ts';
-import type { RowSink } from './outcome-sink.ts';
+import type { Fence } from './fence.ts';
+import { FENCED_TOKEN_PREFIX, type RowSink } from './outcome-sink.ts';
 
 /** What a previous owner of a partition already wrote: identities to skip and ids to treat as seen. */
 export interface WrittenSet {
@@ -28,6 +30,10 @@ export interface Ledger {
   /**
    * Sends each block again with its own token. The outcomes table drops it as a duplicate; a view
    * that missed it (the process died between the table's part and the view's) gets it now, once.
+   * A block first sent through the fence (FENCED_TOKEN_PREFIX) goes through it again (a direct insert
+   * would not match the dedup token the view chain recorded; older blocks go direct), stamped with the latest generation of each of
+   * its partitions: the rows are exactly what outcomes already holds, so this adds no count whoever
+   * owns the partitions now, and a view that missed the block gets all of its rows.
    */
   repair(blocks: readonly string[]): Promise<number>;
 }
@@ -47,7 +53,7 @@ interface Row {
  * Reads back the identities written for a partition at or after the offsets it will be re-read
  * from, plus recent request ids. This is what makes a restart or a rebalance count nothing twice.
  */
-export function createLedger(store: Store, model: string, candidateVersion: string, sink: RowSink): Ledger {
+export function createLedger(store: Store, model: string, candidateVersion: string, sink: RowSink, fence?: Fence): Ledger {
   const t = `${store.database}.outcomes`;
   const scope = 'candidate_version = {cv:String} AND model IN ({model:String}, \'\') AND source_partition = {p:Int32}';
   const query = `
@@ -75,7 +81,12 @@ export function createLedger(store: Store, model: string, candidateVersion: stri
           query_params: { token },
         });
         const block = await rs.json<OutcomeRow>();
-        if (block.length) await sink.insert(block, token);
+        if (block.length === 0) continue;
+        const fenced = token.startsWith(FENCED_TOKEN_PREFIX);
+        // Straight into outcomes, a fenced block would not be recognised and would count twice.
+        if (fenced && !fence) throw new ShadowError('SHADOW_INTERNAL', `block ${token} was written through the write fence; repairing it needs the fence`);
+        const stamp = fenced && fence ? { scope: fence.scope, generations: await fence.current([...new Set(block.map((r) => r.source_partition))]) } : undefined;
+        await sink.insert(block, token, stamp);
         rows += block.length;
       }
       return rows;

@@ -2,6 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Config } from '../../config/index.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
+import type { Ownership } from '../../pipeline/ownership.ts';
 import type { Processor } from '../../pipeline/processor.ts';
 import type { BatchWriter } from '../../sinks/clickhouse/batch-writer.ts';
 import type { Ledger } from '../../sinks/clickhouse/ledger.ts';
@@ -14,6 +15,7 @@ export interface KafkaSourceDeps {
   readonly processor: Processor;
   readonly writer: BatchWriter;
   readonly ledger: Ledger;
+  readonly ownership: Ownership;
   readonly logger: Logger;
   readonly metrics?: Metrics;
 }
@@ -32,6 +34,10 @@ export class KafkaSource {
   private readonly log: Logger;
   private generation = 0;
   private recovering = new Map<number, Promise<void>>();
+  /** Bumped when one partition is reset (its rows fenced by the store): its batches under way stop. */
+  private partEpochs = new Map<number, number>();
+  /** Partitions whose rows the store fenced, with when: see onPartitionsLost. */
+  private lostAt = new Map<number, number>();
   private committed = new Map<string, number>();
   /** Next offset to read per `topic:partition`, for the caught-up check. */
   private positions = new Map<string, number>();
@@ -82,6 +88,7 @@ export class KafkaSource {
     await this.admin.connect();
     await checkCoPartitioned(this.admin, requests, primaries);
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
+    this.deps.ownership.onLost((partitions) => this.onPartitionsLost(partitions));
     this.consumer.on(this.consumer.events.HEARTBEAT, () => (this.lastHeartbeat = Date.now()));
     this.consumer.on(this.consumer.events.CRASH, (e) => this.log.error({ err: String(e.payload.error), restart: e.payload.restart }, 'consumer crashed'));
     await this.consumer.connect();
@@ -124,8 +131,10 @@ export class KafkaSource {
     this.lastHeartbeat = Date.now();
     const { processor, writer } = this.deps;
     processor.revokeAll();
+    this.deps.ownership.release();
     const dropped = writer.discard(() => true);
     this.recovering.clear();
+    this.lostAt.clear();
     this.committed.clear();
     this.positions.clear();
     for (const { topic, p } of this.paused.values()) this.consumer.resume([{ topic, partitions: [p] }]);
@@ -147,13 +156,18 @@ export class KafkaSource {
     const gen = this.generation;
     const p = batch.partition;
     const stream: Stream = batch.topic === this.config.kafka.topics.requests ? 'requests' : 'primaries';
+    if (!(await this.reclaimable(p, heartbeat))) return;
     await this.ensureRecovered(p);
+    if (isStale()) return;
+    const partEpoch = this.partEpochs.get(p) ?? 0;
+    const current = () => gen === this.generation && partEpoch === (this.partEpochs.get(p) ?? 0);
+    if (!current()) return;
     // Records in hand but not yet processed (this batch may wait for capacity): the stream is not
     // caught up until they are in the join, or their partners would expire on the wall clock.
     this.deps.processor.setCaughtUp(p, stream, false);
     const msgs = batch.messages;
     for (let i = 0; i < msgs.length; i += CHUNK) {
-      if (this.stopping || !isRunning() || isStale() || gen !== this.generation || !this.deps.processor.has(p)) return;
+      if (this.stopping || !isRunning() || isStale() || !current() || !this.deps.processor.has(p)) return;
       if (this.joinAhead(p, stream)) {
         // Return without resolving the rest: kafkajs fetches it again after resume. Blocking here
         // instead would stall the whole fetch loop, so the stream behind could never catch up.
@@ -168,7 +182,7 @@ export class KafkaSource {
         value: m.value,
       }));
       await this.deps.processor.handle(p, records);
-      if (gen !== this.generation) return;
+      if (!current()) return;
       resolveOffset(chunk[chunk.length - 1]!.offset);
       this.deps.metrics?.consumed(stream, chunk.length);
       await heartbeat();
@@ -218,9 +232,13 @@ export class KafkaSource {
     return done;
   }
 
-  private async recover(partition: number): Promise<void> {
+  /** `seek`: after a loss the fetch position is past what was dropped; restart at the committed offsets. */
+  private async recover(partition: number, seek = false): Promise<void> {
     const { requests, primaries } = this.config.kafka.topics;
     await this.deps.writer.settle();
+    // Claim first, read the ledger second: once the claim is recorded, the store drops every later
+    // row of an earlier owner, so what the ledger shows is all that earlier owners will ever add.
+    await this.deps.ownership.claim([partition]);
     const offsets = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [requests, primaries] });
     const from = (t: string) => Math.max(0, Number(offsets.find((o) => o.topic === t)?.partitions.find((x) => x.partition === partition)?.offset ?? 0));
     const written = await this.deps.ledger.written({
@@ -232,6 +250,8 @@ export class KafkaSource {
       memoryMs: 2 * this.config.join.windowMs,
     });
     const repaired = await this.deps.ledger.repair(written.blocks);
+    // The records this partition resumes from must be exactly those the ledger was read against.
+    if (seek) for (const t of [requests, primaries]) this.consumer.seek({ topic: t, partition, offset: String(from(t)) });
     this.deps.processor.assign(partition, written);
     this.positions.set(`${requests}:${partition}`, from(requests));
     this.positions.set(`${primaries}:${partition}`, from(primaries));
@@ -239,6 +259,38 @@ export class KafkaSource {
       { partition, requestFrom: from(requests), primaryFrom: from(primaries), alreadyWritten: written.requestOffsets.size + written.primaryOffsets.size, blocksResent: written.blocks.length, rowsResent: repaired },
       'partition recovered',
     );
+  }
+
+  /**
+   * The store dropped rows of these partitions: another instance has claimed them since. Whatever we
+   * hold of them is stale and is dropped now. If the group still gives them to us, the next batch
+   * re-claims and re-reads them from the committed offsets, but only after a heartbeat newer than
+   * the loss proves we are a current member: a stale instance that woke up must not claim back what
+   * the group moved (the two would take the partition from each other in turn).
+   */
+  private onPartitionsLost(partitions: ReadonlySet<number>): void {
+    for (const p of partitions) {
+      if (!this.recovering.has(p)) continue;
+      this.partEpochs.set(p, (this.partEpochs.get(p) ?? 0) + 1);
+      this.deps.processor.revoke(p);
+      this.deps.writer.discard((o) => o.row.source_partition === p);
+      this.recovering.delete(p);
+      this.lostAt.set(p, Date.now());
+      this.log.warn({ partition: p }, 'partition claimed by another owner in the store: dropped what we held of it');
+    }
+  }
+
+  /** Resolves true once p may be recovered again after a loss; false: not now, skip this batch. */
+  private async reclaimable(p: number, heartbeat: () => Promise<void>): Promise<boolean> {
+    const lost = this.lostAt.get(p);
+    if (lost === undefined) return true;
+    if (this.lastHeartbeat <= lost) await heartbeat().catch(() => undefined);
+    if (this.lastHeartbeat <= lost) return false;
+    if (this.lostAt.get(p) === lost) {
+      this.lostAt.delete(p);
+      this.recovering.set(p, this.recover(p, true));
+    }
+    return true;
   }
 
   /** The join is full and this stream holds more of it in this partition than the other stream. */

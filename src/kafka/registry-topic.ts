@@ -1,47 +1,23 @@
-import { readFileSync } from 'node:fs';
-import kafkajs, { type Kafka, type KafkaConfig as KafkaJsConfig, type SASLOptions } from 'kafkajs';
-import type { KafkaConfig } from '../config/index.ts';
+import kafkajs from 'kafkajs';
 import { ShadowError, errorMessage } from '../errors.ts';
-import type { ProductionRecord } from './types.ts';
+import type { ProductionRecord } from '../registry/types.ts';
+import { createKafka, type Kafka, type KafkaClientOptions } from './client.ts';
 
 // kafkajs is CommonJS: Node's ESM loader does not detect every named export (ConfigResourceTypes).
-const { ConfigResourceTypes, Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
+const { ConfigResourceTypes, Partitioners } = kafkajs;
 
-// The registry's own small Kafka adapter (stages do not import each other): a client from the config,
-// the compacted flag topic, and publishing one record per flip. kafkajs is kept behind these functions.
+// The registry's Kafka side: the compacted flag topic and publishing one record per flip.
 
 /** The subset of the config the registry needs; `brokers` alone is enough for serving code. */
-export interface RegistryKafkaOptions {
-  readonly brokers: readonly string[];
-  readonly clientId?: string;
-  readonly ssl?: KafkaConfig['ssl'];
-  readonly sasl?: KafkaConfig['sasl'];
+export interface RegistryKafkaOptions extends KafkaClientOptions {
   /** Default `shadow.production-versions` (config.kafka.registryTopic). */
   readonly topic?: string;
 }
 
 export const DEFAULT_REGISTRY_TOPIC = 'shadow.production-versions';
 
-export function createKafka(opts: RegistryKafkaOptions, suffix: string): Kafka {
-  const config: KafkaJsConfig = {
-    clientId: `${opts.clientId ?? 'shadow-compare'}-${suffix}`,
-    brokers: [...opts.brokers],
-    logLevel: logLevel.NOTHING, // errors surface as thrown ShadowErrors instead of console noise
-    connectionTimeout: 3000,
-    retry: { retries: 3, initialRetryTime: 100 },
-  };
-  if (opts.ssl) config.ssl = opts.ssl === true ? true : tlsOptions(opts.ssl);
-  if (opts.sasl) config.sasl = opts.sasl as SASLOptions;
-  return new KafkaClient(config);
-}
-
-function tlsOptions(ssl: Exclude<KafkaConfig['ssl'], boolean>) {
-  return {
-    rejectUnauthorized: ssl.rejectUnauthorized,
-    ...(ssl.ca ? { ca: [readFileSync(ssl.ca, 'utf8')] } : {}),
-    ...(ssl.cert ? { cert: readFileSync(ssl.cert, 'utf8') } : {}),
-    ...(ssl.key ? { key: readFileSync(ssl.key, 'utf8') } : {}),
-  };
+export function createRegistryKafka(opts: RegistryKafkaOptions, suffix: string): Kafka {
+  return createKafka(opts, `-${suffix}`, { kind: 'tool' });
 }
 
 /**
@@ -83,7 +59,7 @@ export interface FlagPublisher {
 
 export async function createFlagPublisher(opts: RegistryKafkaOptions, timeoutMs: number): Promise<FlagPublisher> {
   const topic = opts.topic ?? DEFAULT_REGISTRY_TOPIC;
-  const kafka = createKafka(opts, 'registry');
+  const kafka = createRegistryKafka(opts, 'registry');
   await ensureRegistryTopic(kafka, topic);
   // The default partitioner is murmur2, Java's: every producer of this topic puts a model on the same partition.
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });

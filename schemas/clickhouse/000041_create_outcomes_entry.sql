@@ -1,0 +1,51 @@
+-- Where the writer inserts: outcomes' columns plus the fence columns, storing nothing itself (Null
+-- engine). outcomes_entry_mv moves the rows that pass the fence into outcomes, whose own views then
+-- fan them out as before. A column added to outcomes must be added here and to the view too.
+CREATE TABLE IF NOT EXISTS ${db}.outcomes_entry
+(
+    event_time              DateTime64(3, 'UTC'),
+    kind                    LowCardinality(String),
+    model                   LowCardinality(String),
+    primary_version         LowCardinality(String),
+    candidate_version       LowCardinality(String),
+    feature_schema_version  LowCardinality(String),
+    request_id              String,
+    segments                Map(LowCardinality(String), String),
+    agree                   UInt8,
+    sampled                 UInt8,
+    candidate_scored        UInt8,
+    candidate_error         UInt8,
+    candidate_error_code    LowCardinality(String),
+    candidate_error_reason  String,
+    primary_present         UInt8,
+    primary_error           UInt8,
+    primary_error_code      LowCardinality(String),
+    primary_label           String,
+    candidate_label         String,
+    primary_score           Float64,
+    candidate_score         Float64,
+    has_delta               UInt8,
+    score_delta             Float64,
+    primary_output          String,
+    candidate_output        String,
+    candidate_latency_ms    Float64,
+    primary_latency_ms      Float64,
+    candidate_cost_usd      Float64,
+    primary_cost_usd        Float64,
+    features                String,
+    source_partition        Int32,
+    req_topic               LowCardinality(String),
+    req_offset              Int64,
+    prim_topic              LowCardinality(String),
+    prim_offset             Int64,
+    message_key             String,
+    error_code              LowCardinality(String),
+    error_message           String,
+    raw_payload             String,
+    raw_bytes               UInt32,
+    block_token             String,
+    ingested_at             DateTime64(3, 'UTC') DEFAULT now64(3),
+    fence_scope             String,                   -- partition_fence.scope of the writer
+    fence_generation        UInt64                    -- the ownership generation the row was produced under
+)
+ENGINE = Null
