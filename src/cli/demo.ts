@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { COMMON_HELP, intFlag, parseFlags, type Command } from './command.ts';
 import { createContext } from './context.ts';
 import { replayAndSummarise } from './replay.ts';
 import { generateTraffic, loadDataset, writeNdjson } from '../traffic/index.ts';
@@ -22,8 +22,8 @@ Options:
 ${COMMON_HELP}`,
   async run(argv) {
     const { values } = parseFlags(argv, { count: { type: 'string' }, json: { type: 'boolean', default: false } }, false);
+    const count = intFlag('count', values.count, DEMO.count);
     const ctx = createContext(values);
-    const count = values.count === undefined ? DEMO.count : Number(values.count);
     const file = resolve(ctx.config.clickhouse.dataDir, 'demo', `${ctx.config.model}-${count}.ndjson`);
     if (!existsSync(file)) {
       const traffic = generateTraffic({

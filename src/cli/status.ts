@@ -1,4 +1,4 @@
-import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { COMMON_HELP, intFlag, parseFlags, positionalArgs, type Command } from './command.ts';
 import { createContext } from './context.ts';
 import { ShadowError, errorMessage } from '../errors.ts';
 import { loadGateSql } from '../gate/index.ts';
@@ -21,12 +21,13 @@ Options:
 ${COMMON_HELP}`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { history: { type: 'string', default: '20' }, window: { type: 'string', default: '7d' }, via: { type: 'string' }, json: { type: 'boolean', default: false } });
-    if (positionals.length !== 1) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare status MODEL');
-    const [model] = positionals as [string];
-    const historyLimit = Number(values.history);
-    if (!Number.isInteger(historyLimit) || historyLimit < 0) throw new ShadowError('SHADOW_CONFIG', `--history must be a whole number, got ${values.history}`);
+    const [model] = positionalArgs(positionals, ['MODEL'], 'shadow-compare status MODEL [options]');
+    const historyLimit = intFlag('history', values.history, 20, 0);
     const window = Duration.safeParse(values.window);
-    if (!window.success) throw new ShadowError('SHADOW_CONFIG', `--window: must be a duration like 30m, 12h or 7d, got ${values.window}`);
+    if (!window.success) throw new ShadowError('SHADOW_CONFIG', `--window: expected a duration like 30m, 12h or 7d, got "${values.window}"`);
+    if (values.via !== undefined && !/^https?:\/\/[^/\s]+/.test(values.via)) {
+      throw new ShadowError('SHADOW_CONFIG', `--via: expected the URL of a running processor, http://HOST:PORT, got "${values.via}"`);
+    }
     const ctx = createContext(values);
     const entry = modelEntry(ctx.config.registry.path, model);
     const opened = await openQueryRunner(ctx.config, { via: values.via });
@@ -35,6 +36,9 @@ ${COMMON_HELP}`,
       candidates = await candidateRows(opened.runner, ctx.config.clickhouse.database, model, entry, new Date(Date.now() - durationSeconds(window.data) * 1000));
     } finally {
       await opened.close();
+    }
+    if (Object.keys(entry.versions).length === 0 && candidates.length === 0 && model !== ctx.config.model) {
+      throw new ShadowError('SHADOW_INPUT', `unknown model "${model}": not in the registry (${ctx.config.registry.path}) and no shadow traffic in the last ${window.data}`);
     }
     const view: StatusView = { model, entry, candidates, historyLimit, window: window.data };
     if (ctx.config.registry.backend === 'kafka') {

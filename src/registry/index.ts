@@ -5,6 +5,7 @@
 export { RegistryConfigSchema, type RegistryConfig } from './config.ts';
 export { inspectArtifact, verifyArtifact, sha256File, type ArtifactInfo, type Signature, type TensorSpec } from './artifact.ts';
 export { registerVersion, promoteVersion, rollbackVersion, modelEntry, productionRecord, type Registry, type FlipResult } from './registry.ts';
+export { readRegistry } from './file-store.ts';
 export { createFlagPublisher, ensureRegistryTopic, DEFAULT_REGISTRY_TOPIC, type FlagPublisher, type RegistryKafkaOptions } from './kafka.ts';
 export { watchProduction, readProduction, type ProductionWatch, type WatchOptions } from './watch.ts';
 export { recordPromotion, promotionRow } from './audit.ts';
