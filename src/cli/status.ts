@@ -1,4 +1,5 @@
 import { COMMON_HELP, intFlag, parseFlags, positionalArgs, type Command } from './command.ts';
+import { consumerStatus } from './consumer-status.ts';
 import { createContext } from './context.ts';
 import { ShadowError, errorMessage } from '../errors.ts';
 import { loadGateSql } from '../gate/index.ts';
@@ -10,8 +11,10 @@ export const statusCommand: Command = {
   help: `Usage: shadow-compare status MODEL [options]
 
 Production version and rollback target from the registry (and, with registry.backend: kafka, what the
-flag topic says), every registered or recently shadowed version with its comparisons, agreement and
-latest gate decision, and the promote/rollback history.
+flag topic says); for the config's own model whether its consumer group has caught up ("caught up: yes,
+0 records behind": everything older than one join window committed; with --via as the processor judges
+it, otherwise from the broker's committed offsets and log ends); every registered or recently shadowed
+version with its comparisons, agreement and latest gate decision; and the promote/rollback history.
 
 Options:
       --history N     history entries to show (default 20)
@@ -40,7 +43,10 @@ ${COMMON_HELP}`,
     if (Object.keys(entry.versions).length === 0 && candidates.length === 0 && model !== ctx.config.model) {
       throw new ShadowError('SHADOW_INPUT', `unknown model "${model}": not in the registry (${ctx.config.registry.path}) and no shadow traffic in the last ${window.data}`);
     }
-    const view: StatusView = { model, entry, candidates, historyLimit, window: window.data };
+    const view: StatusView = {
+      model, entry, candidates, historyLimit, window: window.data,
+      ...(model === ctx.config.model ? { consumer: await consumerStatus(ctx.config, ctx.logger, values.via) } : {}),
+    };
     if (ctx.config.registry.backend === 'kafka') {
       const published = await readProduction(model, kafkaOptions(ctx.config)).catch((err: unknown) => ({ error: errorMessage(err) }));
       Object.assign(view, { published });

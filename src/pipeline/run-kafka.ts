@@ -6,7 +6,9 @@ import { Metrics } from '../ops/metrics.ts';
 import { startHttpServer, type HttpRoutes } from '../ops/http-server.ts';
 import type { Store } from '../sinks/clickhouse/client.ts';
 import { createLedger, type Ledger } from '../sinks/clickhouse/ledger.ts';
+import type { Kafka } from 'kafkajs';
 import { createKafka } from '../sources/kafka/client.ts';
+import { CaughtUpJudge, caughtUpHorizonMs, readGroupLag } from '../sources/kafka/group-lag.ts';
 import { KafkaSource } from '../sources/kafka/kafka-source.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
 
@@ -64,12 +66,13 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     }
   }, 1000);
   gauges.unref();
+  const lagWatch = watchGroupLag(config, kafka, metrics, logger);
   const http = await startHttpServer(config.http.host, config.http.port, { metrics, ready: () => source.ready, ...(opts.post ? { post: opts.post } : {}) }, logger);
   try {
     await source.start();
   } catch (err) {
     clearInterval(gauges);
-    await Promise.allSettled([http.close(), pipeline.close()]);
+    await Promise.allSettled([http.close(), pipeline.close(), lagWatch.stop()]);
     throw err;
   }
   let stopping: Promise<void> | null = null;
@@ -81,11 +84,54 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
       stopping ??= (async () => {
         clearInterval(gauges);
         loopDelay.disable();
+        await lagWatch.stop();
         await source.stop();
         await pipeline.close();
         await http.close();
       })();
       return stopping;
+    },
+  };
+}
+
+const LAG_POLL_MS = 5000;
+
+/**
+ * Polls the group's committed offsets and the log ends (its own admin client: a slow answer must not
+ * hold up the source's), and sets the lag, caught-up and behind gauges. Unknown is not caught up.
+ */
+function watchGroupLag(config: Readonly<Config>, kafka: Kafka, metrics: Metrics, logger: Logger): { stop(): Promise<void> } {
+  const log = logger.child({ stage: 'lag' });
+  const admin = kafka.admin();
+  const judge = new CaughtUpJudge(caughtUpHorizonMs(config));
+  const { requests, primaries } = config.kafka.topics;
+  let connected: Promise<void> | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const poll = async () => {
+    try {
+      connected ??= admin.connect();
+      await connected;
+      const lags = await readGroupLag(admin, config.kafka.groupId, [requests, primaries]);
+      for (const l of lags) metrics.lag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+      const state = judge.observe(Date.now(), lags);
+      metrics.caughtUp.set(state.caughtUp ? 1 : 0);
+      metrics.behind.set(state.behind);
+    } catch (err) {
+      connected = null;
+      metrics.caughtUp.set(0);
+      log.debug({ err: String(err) }, 'group lag unknown: the broker did not answer');
+    }
+  };
+  running = poll();
+  const timer = setInterval(() => {
+    running = running.then(poll);
+  }, LAG_POLL_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+      await admin.disconnect().catch(() => {});
     },
   };
 }

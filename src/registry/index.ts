@@ -12,4 +12,4 @@ export { recordPromotion, promotionRow } from './audit.ts';
 export { readinessChecklist, type ReadinessItem } from './ready.ts';
 export type { VersionRecord, HistoryEvent, ModelEntry, ProductionRecord, RegistryData } from './types.ts';
 export { openRegistry, kafkaOptions, actorName } from './open.ts';
-export { formatFlip, formatStatus, type StatusView, type CandidateRow } from './format.ts';
+export { formatFlip, formatStatus, caughtUpText, type StatusView, type CandidateRow, type ConsumerStatus } from './format.ts';
