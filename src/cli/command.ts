@@ -19,7 +19,8 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Options every command accepts. */
 export const COMMON_OPTIONS = {
-  config: { type: 'string', short: 'c', default: 'shadow-compare.yaml' },
+  // No default here: createContext applies it, and `demo` must tell "not given" from "given".
+  config: { type: 'string', short: 'c' },
   'log-level': { type: 'string', default: 'info' },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -33,7 +34,9 @@ export const COMMON_HELP = `  -c, --config FILE   config file (default: shadow-c
   -h, --help          this help`;
 
 /** Strict flag parsing: an unknown flag is an error naming the flag, not silently ignored. */
-export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export type ParsedFlags<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: typeof COMMON_OPTIONS & O; allowPositionals: boolean; strict: true }>>;
+
+export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = true): ParsedFlags<O> {
   try {
     return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
   } catch (err) {

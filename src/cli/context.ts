@@ -12,12 +12,12 @@ export interface Context {
 }
 
 /** What every command does first: config (defaults < file < env), then a root logger on stderr. */
-export function createContext(values: { config?: string; 'log-level'?: string }): Context {
+export function createContext(values: { config?: string; 'log-level'?: string }, overrides: Record<string, unknown> = {}): Context {
   const level = values['log-level'] ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
     throw new ShadowError('SHADOW_CONFIG', `--log-level: expected one of ${LOG_LEVELS.join('|')}, got "${level}"`);
   }
-  const config = loadConfig(values.config ?? 'shadow-compare.yaml', process.env);
+  const config = loadConfig(values.config ?? 'shadow-compare.yaml', process.env, overrides);
   const logger = createLogger({ level, pretty: process.stderr.isTTY === true });
   return { config, logger };
 }
