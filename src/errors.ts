@@ -38,3 +38,14 @@ export function isShadowError(err: unknown): err is ShadowError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+// Errors the user fixes by changing what they typed or pointed at (a flag, the config, a file, a
+// model or version name): the CLI exits 2 with one line and no stack. Everything else (a store or
+// broker that is down or locked, a bug) is a failure: exit 1. A retryable error is never the input's
+// fault (the registry lock held by another command is SHADOW_REGISTRY but retryable). A missing or
+// wrong API token (SHADOW_AUTH) is fixed by setting SHADOW_API_TOKEN: an input error too.
+const INPUT_CODES: ReadonlySet<ErrorCode> = new Set(['SHADOW_CONFIG', 'SHADOW_INPUT', 'SHADOW_MODEL', 'SHADOW_REGISTRY', 'SHADOW_AUTH']);
+
+export function isInputError(err: unknown): boolean {
+  return isShadowError(err) && INPUT_CODES.has(err.code) && !err.retryable;
+}

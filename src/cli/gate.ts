@@ -2,7 +2,10 @@ import { COMMON_HELP, parseFlags, type Command } from './command.ts';
 import { createContext } from './context.ts';
 import { formatIssues } from '../config/index.ts';
 import { ShadowError, errorMessage, isShadowError } from '../errors.ts';
-import { GATE_EXIT_CODES, GateConfigSchema, defaultGateConfig, formatReport, recordDecision, runGate, type GateConfig } from '../gate/index.ts';
+import { GateConfigSchema, defaultGateConfig, formatReport, recordDecision, runGate, type GateConfig } from '../gate/index.ts';
+import { Duration } from '../gate/config.ts';
+import { GATE_EXIT_CODES } from './exit-codes.ts';
+import { ensureKnownVersion } from './known-version.ts';
 import { openQueryRunner } from '../query/index.ts';
 import { actorName } from '../registry/index.ts';
 
@@ -26,7 +29,9 @@ export const gateCommand: Command = {
 Judges the candidate over the window with the thresholds in the config's gate: section (SQL in
 src/gate/sql/), prints every criterion with its measured value, bound and threshold, and records the
 decision in <database>.gate_decisions.
-Exit code: 0 PROMOTE, 1 REJECT, 3 HOLD, 2 error (bad config, store unreachable or locked).
+A --candidate that is neither registered, nor the config's candidate, nor ever shadowed is an error.
+Exit code: 0 PROMOTE, 3 HOLD, 4 REJECT, 2 usage or input error (bad flag, config, unknown version),
+1 failure (store unreachable or locked: use --via).
 
 Options:
       --model M       model (default: the config's model)
@@ -35,6 +40,7 @@ ${GATE_HELP}
 ${COMMON_HELP}`,
   async run(argv) {
     const { values } = parseFlags(argv, { ...GATE_OPTIONS, model: { type: 'string' }, candidate: { type: 'string' } }, false);
+    checkGateFlags(values);
     const ctx = createContext(values);
     const model = values.model ?? ctx.config.model;
     const candidate = values.candidate ?? ctx.config.candidate.version;
@@ -42,6 +48,11 @@ ${COMMON_HELP}`,
     const end = parseEnd(values.end);
     const opened = await openQueryRunner(ctx.config, { via: values.via, token: values.via ? ctx.apiToken() : null, log: (m) => ctx.logger.info({ stage: 'migrate' }, m) });
     try {
+      await ensureKnownVersion(
+        opened.runner,
+        { database: ctx.config.clickhouse.database, registryPath: ctx.config.registry.path, configured: { model: ctx.config.model, version: ctx.config.candidate.version } },
+        { model, version: candidate, label: '--candidate' },
+      );
       const report = await runGate(opened.runner, { model, candidate, database: ctx.config.clickhouse.database, config, end, now: new Date() });
       const recorded = await recordDecision(opened.runner, report, { actor: actorName(values.actor), source: opened.source }).then(
         () => null,
@@ -57,6 +68,17 @@ ${COMMON_HELP}`,
   },
 };
 
+/** The flags' own syntax, checked before the config is read or anything is opened. */
+export function checkGateFlags(values: { window?: string; end?: string; via?: string }): void {
+  if (values.window !== undefined && !Duration.safeParse(values.window).success) {
+    throw new ShadowError('SHADOW_CONFIG', `--window: expected a duration like 30m, 12h or 7d, got "${values.window}"`);
+  }
+  parseEnd(values.end);
+  if (values.via !== undefined && !/^https?:\/\/[^/\s]+/.test(values.via)) {
+    throw new ShadowError('SHADOW_CONFIG', `--via: expected the URL of a running processor, http://HOST:PORT, got "${values.via}"`);
+  }
+}
+
 /** The configured thresholds (or the defaults), with --window applied and validated. */
 export function gateConfigWith(configured: GateConfig | undefined, window: string | undefined): GateConfig {
   const base = configured ?? defaultGateConfig();
@@ -69,7 +91,7 @@ export function gateConfigWith(configured: GateConfig | undefined, window: strin
 export function parseEnd(text: string | undefined): Date {
   if (text === undefined) return new Date();
   const d = new Date(text);
-  if (Number.isNaN(d.getTime())) throw new ShadowError('SHADOW_CONFIG', `--end: not a date: ${text} (use ISO 8601, e.g. 2025-01-08T00:00:00Z)`);
+  if (Number.isNaN(d.getTime())) throw new ShadowError('SHADOW_CONFIG', `--end: expected an ISO 8601 time like 2025-01-08T00:00:00Z, got "${text}"`);
   return d;
 }
 

@@ -1,19 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { COMMON_HELP, parseFlags, positionalArgs, type Command } from './command.ts';
 import { createContext, type Context } from './context.ts';
-import { GATE_HELP, GATE_OPTIONS, gateConfigWith, parseEnd } from './gate.ts';
+import { GATE_EXIT_CODES } from './exit-codes.ts';
+import { GATE_HELP, GATE_OPTIONS, checkGateFlags, gateConfigWith, parseEnd } from './gate.ts';
 import { ShadowError, errorMessage } from '../errors.ts';
-import { GATE_EXIT_CODES, formatReport, recordDecision, runGate, type GateReport } from '../gate/index.ts';
+import { formatReport, recordDecision, runGate, type GateReport } from '../gate/index.ts';
 import { openQueryRunner, type OpenedRunner } from '../query/index.ts';
-import { actorName, formatFlip, openRegistry, promoteVersion, syncPromotions, type FlipResult } from '../registry/index.ts';
+import { actorName, formatFlip, modelEntry, openRegistry, promoteVersion, syncPromotions, type FlipResult } from '../registry/index.ts';
 
 export const promoteCommand: Command = {
   help: `Usage: shadow-compare promote MODEL VERSION [--if-gate-passes] [options]
 
 Checks VERSION's artifact (present, sha256 unchanged, loads in onnxruntime), publishes it as the
 production version (registry file; with registry.backend: kafka also the compacted flag topic) and
-records the promotion in <database>.promotions. A failed check changes nothing (exit 2, SHADOW_REGISTRY).
-With --if-gate-passes the gate judges VERSION first; HOLD (exit 3) or REJECT (exit 1) promote nothing,
+records the promotion in <database>.promotions. A failed check changes nothing (exit 2, SHADOW_REGISTRY);
+an unregistered VERSION is refused before the gate runs. With --if-gate-passes the gate judges VERSION
+first; HOLD (exit 3) or REJECT (exit 4) promote nothing,
 and the gate decision is recorded with a link to the promotion it allowed.
 
 Options:
@@ -23,9 +25,12 @@ ${GATE_HELP}
 ${COMMON_HELP}`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { ...GATE_OPTIONS, 'if-gate-passes': { type: 'boolean', default: false }, reason: { type: 'string' } });
-    if (positionals.length !== 2) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare promote MODEL VERSION [--if-gate-passes]');
-    const [model, version] = positionals as [string, string];
+    const [model, version] = positionalArgs(positionals, ['MODEL', 'VERSION'], 'shadow-compare promote MODEL VERSION [--if-gate-passes]');
+    checkGateFlags(values);
     const ctx = createContext(values);
+    if (!(version in modelEntry(ctx.config.registry.path, model).versions)) {
+      throw new ShadowError('SHADOW_REGISTRY', `VERSION ${version}: ${model} ${version} is not registered in ${ctx.config.registry.path}; run \`shadow-compare register ${model} ${version} ARTIFACT\` first`);
+    }
     const actor = actorName(values.actor);
     const reason = values.reason ?? '';
     if (!values['if-gate-passes']) {

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { COMMON_HELP, parseFlags, positionalArgs, type Command } from './command.ts';
+import { EXIT } from './exit-codes.ts';
 import { createContext } from './context.ts';
 import { ShadowError } from '../errors.ts';
 import { kafkaOptions, modelEntry, readProduction, readinessChecklist } from '../registry/index.ts';
@@ -11,18 +12,20 @@ Checks, and prints as pass/fail: production recorded; previous production versio
 loadable (artifact present, sha256 unchanged, loads in onnxruntime); gate thresholds configured
 (gate: section); alert thresholds configured (alerts: section); an owner named (owner:); the runbook
 file present (runbook:, relative to the config file); with registry.backend: kafka, the flag topic
-reachable and agreeing with the registry file.
-Exit code: 0 all pass, 1 any fails, 2 error.
+reachable and agreeing with the registry file. A MODEL the registry does not know is an error.
+Exit code: 0 all pass (READY), 5 any fails (NOT READY), 2 usage or input error, 1 failure.
 
 Options:
       --json          print as JSON
 ${COMMON_HELP}`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { json: { type: 'boolean', default: false } });
-    if (positionals.length !== 1) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare ready MODEL');
-    const [model] = positionals as [string];
+    const [model] = positionalArgs(positionals, ['MODEL'], 'shadow-compare ready MODEL [options]');
     const ctx = createContext(values);
     const entry = modelEntry(ctx.config.registry.path, model);
+    if (Object.keys(entry.versions).length === 0) {
+      throw new ShadowError('SHADOW_REGISTRY', `unknown model "${model}": no version of it is registered in ${ctx.config.registry.path}`);
+    }
     const published =
       ctx.config.registry.backend === 'kafka'
         ? await readProduction(model, { ...kafkaOptions(ctx.config), readyTimeoutMs: 15_000 }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
@@ -36,6 +39,6 @@ ${COMMON_HELP}`,
       for (const i of items) process.stdout.write(`  ${i.ok ? 'PASS' : 'FAIL'}  ${i.id.padEnd(width)}  ${i.detail}\n`);
       process.stdout.write(ok ? 'READY\n' : `NOT READY: ${items.filter((i) => !i.ok).length} item(s) failing\n`);
     }
-    return ok ? 0 : 1;
+    return ok ? EXIT.OK : EXIT.NOT_READY;
   },
 };

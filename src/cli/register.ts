@@ -1,4 +1,4 @@
-import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { COMMON_HELP, parseFlags, positionalArgs, type Command } from './command.ts';
 import { createContext } from './context.ts';
 import { ShadowError } from '../errors.ts';
 import { actorName, registerVersion, type TensorSpec } from '../registry/index.ts';
@@ -16,8 +16,7 @@ Options:
 ${COMMON_HELP}`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { 'feature-schema': { type: 'string' }, actor: { type: 'string' } });
-    if (positionals.length !== 3) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare register MODEL VERSION ARTIFACT [--feature-schema N]');
-    const [model, version, artifactPath] = positionals as [string, string, string];
+    const [model, version, artifactPath] = positionalArgs(positionals, ['MODEL', 'VERSION', 'ARTIFACT'], 'shadow-compare register MODEL VERSION ARTIFACT [--feature-schema N]');
     const ctx = createContext(values);
     const reg = { path: ctx.config.registry.path, backend: 'file' as const, publisher: null, now: () => new Date() };
     const { record, created } = await registerVersion(reg, {

@@ -1,4 +1,6 @@
-import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { statSync } from 'node:fs';
+import { COMMON_HELP, parseFlags, positionalArgs, type Command } from './command.ts';
+import { ShadowError } from '../errors.ts';
 import { createContext, openMigratedStore, type Context } from './context.ts';
 import { replayFile } from '../pipeline/replay.ts';
 import { createStoreRunner } from '../query/index.ts';
@@ -16,15 +18,23 @@ Options:
 ${COMMON_HELP}`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { json: { type: 'boolean', default: false } });
-    const file = positionals[0];
-    if (!file || positionals.length > 1) {
-      process.stderr.write('replay needs exactly one FILE.ndjson\n');
-      return 2;
-    }
+    const [file] = positionalArgs(positionals, ['FILE.ndjson'], 'shadow-compare replay FILE.ndjson [options]');
+    checkReplayFile(file);
     const ctx = createContext(values);
     return replayAndSummarise(ctx, file, values.json === true);
   },
 };
+
+/** FILE is relative to the working directory, like any path typed on the command line. */
+function checkReplayFile(file: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    throw new ShadowError('SHADOW_INPUT', `FILE.ndjson: ${file} does not exist (relative to ${process.cwd()})`);
+  }
+  if (!isFile) throw new ShadowError('SHADOW_INPUT', `FILE.ndjson: ${file} is not a file; expected an NDJSON file of requests and primary outputs`);
+}
 
 /** Shared by `replay` and `demo`. */
 export async function replayAndSummarise(ctx: Context, file: string, json: boolean): Promise<number> {

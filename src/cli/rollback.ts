@@ -1,8 +1,8 @@
-import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { COMMON_HELP, parseFlags, positionalArgs, type Command } from './command.ts';
 import { createContext } from './context.ts';
 import { audit, recordFlips, where } from './promote.ts';
 import { ShadowError } from '../errors.ts';
-import { actorName, formatFlip, openRegistry, rollbackVersion } from '../registry/index.ts';
+import { actorName, formatFlip, modelEntry, openRegistry, rollbackVersion } from '../registry/index.ts';
 
 export const rollbackCommand: Command = {
   help: `Usage: shadow-compare rollback MODEL [--to VERSION] [options]
@@ -24,9 +24,15 @@ ${COMMON_HELP}`,
     const { values, positionals } = parseFlags(argv, {
       to: { type: 'string' }, reason: { type: 'string' }, actor: { type: 'string' }, via: { type: 'string' }, json: { type: 'boolean', default: false },
     });
-    if (positionals.length !== 1) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare rollback MODEL [--to VERSION]');
-    const [model] = positionals as [string];
+    const [model] = positionalArgs(positionals, ['MODEL'], 'shadow-compare rollback MODEL [--to VERSION]');
     const ctx = createContext(values);
+    const entry = modelEntry(ctx.config.registry.path, model);
+    if (Object.keys(entry.versions).length === 0) {
+      throw new ShadowError('SHADOW_REGISTRY', `unknown model "${model}": no version of it is registered in ${ctx.config.registry.path}`);
+    }
+    if (values.to !== undefined && !(values.to in entry.versions)) {
+      throw new ShadowError('SHADOW_REGISTRY', `--to ${values.to}: ${model} has no registered version ${values.to} (registered: ${Object.keys(entry.versions).join(', ')})`);
+    }
     const reg = await openRegistry(ctx.config);
     let flip;
     try {

@@ -1,8 +1,8 @@
-import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { COMMON_HELP, intFlag, parseFlags, type Command } from './command.ts';
 import { createContext, openMigratedStore } from './context.ts';
+import { ShadowError } from '../errors.ts';
 import { startProcessor } from '../pipeline/run-kafka.ts';
 import { queryRoutes } from './query-routes.ts';
-import { ShadowError } from '../errors.ts';
 import { isLoopbackHost } from '../ops/api-token.ts';
 import { openReadSessions } from '../sinks/clickhouse/client.ts';
 import { faultPlanFromEnv, injectLedgerFaults, injectSinkFaults } from '../ops/fault-injection.ts';
@@ -24,8 +24,10 @@ Options:
 ${COMMON_HELP}`,
   async run(argv) {
     const { values } = parseFlags(argv, { port: { type: 'string' } }, false);
+    const port = values.port === undefined ? undefined : intFlag('port', values.port, 0, 0);
+    if (port !== undefined && port > 65535) throw new ShadowError('SHADOW_CONFIG', `--port: expected 0..65535, got "${values.port}"`);
     const ctx = createContext(values);
-    const config = values.port === undefined ? ctx.config : { ...ctx.config, http: { ...ctx.config.http, port: Number(values.port) } };
+    const config = port === undefined ? ctx.config : { ...ctx.config, http: { ...ctx.config.http, port } };
     const token = ctx.apiToken();
     if (!token && !isLoopbackHost(config.http.host)) {
       throw new ShadowError(

@@ -1,4 +1,5 @@
-import { COMMON_HELP, parseFlags, type Command } from './command.ts';
+import { COMMON_HELP, intFlag, parseFlags, positionalArgs, type Command } from './command.ts';
+import { consumerStatus } from './consumer-status.ts';
 import { createContext } from './context.ts';
 import { ShadowError, errorMessage } from '../errors.ts';
 import { loadGateSql } from '../gate/index.ts';
@@ -10,8 +11,10 @@ export const statusCommand: Command = {
   help: `Usage: shadow-compare status MODEL [options]
 
 Production version and rollback target from the registry (and, with registry.backend: kafka, what the
-flag topic says), every registered or recently shadowed version with its comparisons, agreement and
-latest gate decision, and the promote/rollback history.
+flag topic says); for the config's own model whether its consumer group has caught up ("caught up: yes,
+0 records behind": everything older than one join window committed; with --via as the processor judges
+it, otherwise from the broker's committed offsets and log ends); every registered or recently shadowed
+version with its comparisons, agreement and latest gate decision; and the promote/rollback history.
 
 Options:
       --history N     history entries to show (default 20)
@@ -21,12 +24,13 @@ Options:
 ${COMMON_HELP}`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, { history: { type: 'string', default: '20' }, window: { type: 'string', default: '7d' }, via: { type: 'string' }, json: { type: 'boolean', default: false } });
-    if (positionals.length !== 1) throw new ShadowError('SHADOW_CONFIG', 'usage: shadow-compare status MODEL');
-    const [model] = positionals as [string];
-    const historyLimit = Number(values.history);
-    if (!Number.isInteger(historyLimit) || historyLimit < 0) throw new ShadowError('SHADOW_CONFIG', `--history must be a whole number, got ${values.history}`);
+    const [model] = positionalArgs(positionals, ['MODEL'], 'shadow-compare status MODEL [options]');
+    const historyLimit = intFlag('history', values.history, 20, 0);
     const window = Duration.safeParse(values.window);
-    if (!window.success) throw new ShadowError('SHADOW_CONFIG', `--window: must be a duration like 30m, 12h or 7d, got ${values.window}`);
+    if (!window.success) throw new ShadowError('SHADOW_CONFIG', `--window: expected a duration like 30m, 12h or 7d, got "${values.window}"`);
+    if (values.via !== undefined && !/^https?:\/\/[^/\s]+/.test(values.via)) {
+      throw new ShadowError('SHADOW_CONFIG', `--via: expected the URL of a running processor, http://HOST:PORT, got "${values.via}"`);
+    }
     const ctx = createContext(values);
     const entry = modelEntry(ctx.config.registry.path, model);
     const opened = await openQueryRunner(ctx.config, { via: values.via, token: values.via ? ctx.apiToken() : null });
@@ -36,7 +40,13 @@ ${COMMON_HELP}`,
     } finally {
       await opened.close();
     }
-    const view: StatusView = { model, entry, candidates, historyLimit, window: window.data };
+    if (Object.keys(entry.versions).length === 0 && candidates.length === 0 && model !== ctx.config.model) {
+      throw new ShadowError('SHADOW_INPUT', `unknown model "${model}": not in the registry (${ctx.config.registry.path}) and no shadow traffic in the last ${window.data}`);
+    }
+    const view: StatusView = {
+      model, entry, candidates, historyLimit, window: window.data,
+      ...(model === ctx.config.model ? { consumer: await consumerStatus(ctx.config, ctx.logger, values.via) } : {}),
+    };
     if (ctx.config.registry.backend === 'kafka') {
       const published = await readProduction(model, kafkaOptions(ctx.config)).catch((err: unknown) => ({ error: errorMessage(err) }));
       Object.assign(view, { published });

@@ -91,7 +91,8 @@ const kafka = z
 
 const clickhouse = z
   .object({
-    url: z.string().url().optional(),
+    // @clickhouse/client accepts only http(s) URLs; say so here rather than fail later in the client.
+    url: z.string().regex(/^https?:\/\/[^/\s]+/, 'must be an http(s) URL like http://HOST:8123').optional(),
     username: z.string().default('default'),
     password: z.string().default(''),
     /** A server user with SELECT on the database only, for POST /query (see docs/security.md). */

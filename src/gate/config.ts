@@ -13,7 +13,8 @@ export function durationSeconds(text: string): number {
   return Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];
 }
 
-export const Duration = z.string().regex(DURATION, 'must be a duration like 30m, 12h or 7d').refine((s) => durationSeconds(s) > 0, 'must be positive');
+// zod runs the refine even when the regex failed: it must not call durationSeconds on a non-duration.
+export const Duration = z.string().regex(DURATION, 'must be a duration like 30m, 12h or 7d').refine((s) => !DURATION.test(s) || durationSeconds(s) > 0, 'must be positive');
 
 const rate = z.number().min(0).max(1);
 

@@ -46,6 +46,3 @@ export async function runGate(runner: QueryRunner, req: GateRequest): Promise<Ga
     sql: executed,
   };
 }
-
-/** Exit codes of `shadow-compare gate`: scripts branch on them. */
-export const GATE_EXIT_CODES = { PROMOTE: 0, REJECT: 1, HOLD: 3 } as const;

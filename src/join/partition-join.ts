@@ -132,14 +132,6 @@ export class PartitionJoin {
     return this.expire(-Infinity);
   }
 
-  /** Lowest event time still waiting, for metrics and tests. */
-  oldestPending(): number | null {
-    let min = Infinity;
-    for (const p of this.requests.values()) min = Math.min(min, p.eventTime);
-    for (const p of this.primaries.values()) min = Math.min(min, p.eventTime);
-    return min === Infinity ? null : min;
-  }
-
   private arrive(stream: Stream, eventTime: number, wallNow: number): void {
     const p = this.progress[stream];
     p.maxEventTime = Math.max(p.maxEventTime, eventTime);

@@ -1,11 +1,18 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics, emitted per batch (never per record on the hot path).
  * Names follow `shadow_<name>_<unit>`; counters end in `_total`. No label carries a secret or an id.
+ * Plus prom-client's default process metrics (process_cpu_seconds_total, process_resident_memory_bytes,
+ * nodejs_gc_duration_seconds, nodejs_eventloop_lag_*), which the "Processor health" dashboard reads.
  */
 export class Metrics {
   readonly registry = new Registry();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
   private readonly records = new Counter({ name: 'shadow_records_total', help: 'Input records consumed', labelNames: ['stream'], registers: [this.registry] });
   private readonly rejects = new Counter({ name: 'shadow_rejects_total', help: 'Records rejected by decode/validation', registers: [this.registry] });
   private readonly candidateErrors = new Counter({ name: 'shadow_candidate_errors_total', help: 'Requests the candidate could not score', registers: [this.registry] });
@@ -26,8 +33,20 @@ export class Metrics {
   });
   readonly joinBuffered = new Gauge({ name: 'shadow_join_buffered_records', help: 'Records waiting in the join', registers: [this.registry] });
   readonly sinkPending = new Gauge({ name: 'shadow_sink_pending_rows', help: 'Outcome rows not yet written', registers: [this.registry] });
-  readonly lag = new Gauge({ name: 'shadow_consumer_lag_records', help: 'High watermark minus committed offset', labelNames: ['topic', 'partition'], registers: [this.registry] });
-  readonly paused = new Gauge({ name: 'shadow_consumer_paused', help: '1 while consumption waits on backpressure', registers: [this.registry] });
+  readonly lag = new Gauge({
+    name: 'shadow_consumer_lag_records',
+    help: "Records the consumer group has not committed: log end offset minus the group's committed offset (the log start if it committed nothing), read from the broker. Every instance reports every partition of the group, assigned to it or not: aggregate with max by (topic, partition)",
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+  readonly assignedPartitions = new Gauge({ name: 'shadow_consumer_assigned_partitions', help: 'Partitions of each topic assigned to this instance by the consumer group', labelNames: ['topic'], registers: [this.registry] });
+  readonly caughtUp = new Gauge({
+    name: 'shadow_consumer_caught_up',
+    help: '1 when the group has committed everything that was in the log one join window (join.windowMs + join.idleMs + flush + commit) ago, so no backlog remains beyond what the join holds; 0 otherwise or while the broker cannot be asked',
+    registers: [this.registry],
+  });
+  readonly behind = new Gauge({ name: 'shadow_consumer_behind_records', help: 'Records older than one join window that the group has not committed (0 when caught up)', registers: [this.registry] });
+  readonly paused = new Gauge({ name: 'shadow_consumer_paused', help: '1 while this instance holds back fetching: a stream paused for join backpressure or every stream waiting for the sink', registers: [this.registry] });
 
   consumed(stream: string, n: number): void {
     this.records.inc({ stream }, n);

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createFence } from '../sinks/clickhouse/fence.ts';
 import type { Ledger } from '../sinks/clickhouse/ledger.ts';
 import { createKafka } from '../kafka/client.ts';
+import { watchGroupLag } from '../sources/kafka/group-lag.ts';
 import { KafkaSource } from '../sources/kafka/kafka-source.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
 
@@ -72,6 +73,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     }
   }, 1000);
   gauges.unref();
+  const lagWatch = watchGroupLag(config, kafka, metrics, logger);
   const http = await startHttpServer(
     config.http.host,
     config.http.port,
@@ -83,7 +85,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     await source.start();
   } catch (err) {
     clearInterval(gauges);
-    await Promise.allSettled([http.close(), pipeline.close()]);
+    await Promise.allSettled([http.close(), pipeline.close(), lagWatch.stop()]);
     throw err;
   }
   let stopping: Promise<void> | null = null;
@@ -95,6 +97,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
       stopping ??= (async () => {
         clearInterval(gauges);
         loopDelay.disable();
+        await lagWatch.stop();
         await source.stop();
         await pipeline.close();
         await http.close();

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { isShadowError } from '../errors.ts';
+import { clickHouseCode } from '../sinks/clickhouse/errors.ts';
+
+/** TOO_MANY_ROWS, TIMEOUT_EXCEEDED, MEMORY_LIMIT_EXCEEDED, TOO_MANY_BYTES, TOO_MANY_ROWS_OR_BYTES (ErrorCodes.cpp). */
+const QUERY_LIMIT_CODES: ReadonlySet<string> = new Set(['158', '159', '241', '307', '396']);
 import type { QueryRunner } from './runner.ts';
 import type { SqlScreen } from './sql-screen.ts';
 
@@ -69,6 +73,12 @@ export function issues(error: z.ZodError): string {
 // Refused SQL is 403; a ClickHouse data error (a limit hit, an unknown column) is the caller's to fix
 // (400); the rest is ours (503/500) and says no more than that: no stack, no server detail.
 export function failure(err: unknown): EndpointResponse {
+  // A query stopped by its limits is the caller's to narrow, not an outage, even though the sink
+  // would retry the same codes on an insert.
+  const code = isShadowError(err) ? clickHouseCode(err.cause) : null;
+  if (isShadowError(err) && code !== null && QUERY_LIMIT_CODES.has(code)) {
+    return { status: 400, body: { error: { code: 'SHADOW_SINK_DATA', message: `query stopped by the endpoint's limits: ${err.message.replace(/^ClickHouse \S+ failed: /, '')}` } } };
+  }
   if (isShadowError(err)) {
     if (err.code === 'SHADOW_INPUT') return { status: 403, body: { error: { code: err.code, message: err.message } } };
     if (err.code === 'SHADOW_SINK_DATA') return { status: 400, body: { error: { code: err.code, message: err.message } } };

@@ -1,5 +1,5 @@
 import type { Store } from '../sinks/clickhouse/client.ts';
-import { ShadowError, errorMessage } from '../errors.ts';
+import { classifyClickHouseError } from '../sinks/clickhouse/errors.ts';
 import type { QueryRunner } from './runner.ts';
 
 export interface StoreRunnerOptions {
@@ -24,7 +24,7 @@ export function createStoreRunner(store: Store, opts: StoreRunnerOptions = {}): 
         const rs = await store.client.query({ query: sql, format: 'JSONEachRow', query_params: params, clickhouse_settings: settings });
         return await rs.json<T>();
       } catch (err) {
-        throw classify(err, 'query');
+        throw classifyClickHouseError(err, 'query');
       }
     },
     async insert(table: string, rows: object[]): Promise<void> {
@@ -32,19 +32,8 @@ export function createStoreRunner(store: Store, opts: StoreRunnerOptions = {}): 
       try {
         await store.client.insert({ table: `${store.database}.${table}`, values: rows, format: 'JSONEachRow' });
       } catch (err) {
-        throw classify(err, `insert into ${table}`);
+        throw classifyClickHouseError(err, `insert into ${table}`);
       }
     },
   };
-}
-
-// A ClickHouse error carries a numeric code (syntax, unknown table, readonly): the request is wrong
-// and a retry repeats the failure. Anything else (socket, timeout) may pass on a retry.
-function classify(err: unknown, what: string): ShadowError {
-  const code = (err as { code?: unknown }).code;
-  const dataError = typeof code === 'string' && /^\d+$/.test(code);
-  return new ShadowError(dataError ? 'SHADOW_SINK_DATA' : 'SHADOW_SINK', `ClickHouse ${what} failed: ${errorMessage(err)}`, {
-    cause: err,
-    retryable: !dataError,
-  });
 }

@@ -10,7 +10,7 @@ export const RegistryConfigSchema = z
      * `kafka.brokers` has a default, so "Kafka is configured" cannot be told from the config.
      */
     backend: z.enum(['file', 'kafka']).default('file'),
-    /** Registry file: registered versions, current production and full history. Relative to the working directory. */
+    /** Registry file: registered versions, current production and full history. Relative to the config file. */
     path: z.string().min(1).default('./.shadow-registry/registry.json'),
     /** Longest wait for the broker to acknowledge the flag (acks = all) before promote/rollback fail. */
     publishTimeoutMs: z.number().int().min(100).default(10_000),

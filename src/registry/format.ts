@@ -28,7 +28,13 @@ export interface StatusView {
   readonly historyLimit: number;
   /** How far back the traffic figures go, e.g. '7d'. */
   readonly window: string;
+  /** The config's consumer group: caught up or not (`status` of the config's own model only). */
+  readonly consumer?: ConsumerStatus;
 }
+
+export type ConsumerStatus =
+  | { readonly group: string; readonly source: string; readonly caughtUp: boolean; readonly behind: number; readonly lag: number }
+  | { readonly group: string; readonly source: string; readonly error: string };
 
 export interface CandidateRow {
   readonly version: string;
@@ -53,6 +59,7 @@ export function formatStatus(v: StatusView): string {
     const drift = p && !('error' in p) && p.version !== e.production ? '  <- differs from the registry file' : '';
     lines.push(`  flag topic  ${text}${drift}`);
   }
+  if (v.consumer) lines.push(`  caught up   ${caughtUpText(v.consumer)}`);
   lines.push('');
   lines.push(`versions and candidates (traffic: last ${v.window} of stats_1m):`);
   lines.push(
@@ -81,4 +88,13 @@ function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]) => `  ${r.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}`.trimEnd();
   return [fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}
+
+/** "yes, 0 records behind" / "no, 1,200 records behind (1,500 not yet committed)" / "unknown (...)". */
+export function caughtUpText(c: ConsumerStatus): string {
+  const where = `group ${c.group}, ${c.source}`;
+  if ('error' in c) return `unknown (${where}: ${c.error})`;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const pending = c.lag > c.behind ? `; ${n(c.lag)} not yet committed, some of them waiting in the join window` : '';
+  return `${c.caughtUp ? 'yes' : 'no'}, ${n(c.behind)} records behind (${where}${pending})`;
 }

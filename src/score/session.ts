@@ -29,7 +29,7 @@ export async function openSession(modelPath: string, settings: SessionSettings):
   const abs = resolve(modelPath);
   const st = await stat(abs).catch((err: NodeJS.ErrnoException) => {
     const why = err.code === 'ENOENT' ? 'does not exist' : `cannot be read (${err.code ?? errorMessage(err)})`;
-    throw new ShadowError('SHADOW_MODEL', `candidate model file ${abs} ${why}: fix candidate.path (relative paths resolve from ${process.cwd()})`, { cause: err });
+    throw new ShadowError('SHADOW_MODEL', `candidate model file ${abs} ${why}: fix candidate.path (a relative candidate.path resolves against the config file's directory)`, { cause: err });
   });
   if (!st.isFile()) throw new ShadowError('SHADOW_MODEL', `candidate model path ${abs} is not a file: point candidate.path at an .onnx file`);
   try {

@@ -3,13 +3,14 @@
 // environment and config as the code reads them, provisioning files that exist and agree with the
 // dashboards, host ports that do not collide, and no secret written into a file.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { CLICKHOUSE_PLUGIN, CLICKHOUSE_PLUGIN_VERSION } from '../../scripts/dashboards/clickhouse.ts';
 import { WEBHOOK_ENV } from '../../scripts/dashboards/alerts.ts';
+import { PROMETHEUS_UID, SCRAPE_JOB } from '../../scripts/dashboards/health.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { openStore } from '../../src/sinks/clickhouse/client.ts';
 import { REPO } from '../support/config.ts';
@@ -84,7 +85,7 @@ function bindMounts(s: Service): { host: string; container: string }[] {
 
 describe('docker-compose.yml', () => {
   it('has the stack the README promises', () => {
-    for (const name of ['kafka', 'kafka-init', 'clickhouse', 'migrate', 'processor', 'traffic', 'grafana']) svc(name);
+    for (const name of ['kafka', 'kafka-init', 'clickhouse', 'migrate', 'processor', 'traffic', 'grafana', 'prometheus']) svc(name);
   });
 
   it('pins every image to a version (or builds it from a Dockerfile in the repo)', () => {
@@ -159,6 +160,12 @@ describe('docker-compose.yml', () => {
     for (const needed of ['bin', 'src', 'schemas', 'fixtures/models', 'fixtures/data', 'package-lock.json', configArg(svc('processor').command)]) {
       assert.ok(copies.includes(needed), `docker/Dockerfile does not copy ${needed}`);
     }
+    // The runbook the container config names (relative to the config file) is in the image, at that path.
+    const config = loadConfig(inRepo(configArg(svc('processor').command)), { CLICKHOUSE_URL: 'http://clickhouse:8123' });
+    assert.ok(config.runbook, 'the container config names a runbook');
+    const runbook = posix.relative(REPO, config.runbook!);
+    assert.equal(runbook, 'docs/rollback-runbook.md');
+    assert.ok(copies.includes(runbook) && existsSync(config.runbook!), `docker/Dockerfile copies the runbook ${runbook}, which exists`);
   });
 
   it('mounts provisioning files that exist, where Grafana and the dashboard provider look for them', () => {
@@ -173,6 +180,39 @@ describe('docker-compose.yml', () => {
     assert.equal(posix.normalize(jsonMount.host), posix.normalize('./dashboards/json'));
     const home = svc('grafana').environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH ?? '';
     assert.ok(existsSync(join(REPO, 'dashboards/json', posix.relative(jsonMount.container, home))), `home dashboard ${home}`);
+  });
+
+  it('runs Prometheus scraping every processor replica on its HTTP port, with the processor alert rules loaded', () => {
+    const p = svc('prometheus');
+    const configFlag = p.command?.find((c) => c.startsWith('--config.file='))?.split('=')[1];
+    const mount = (container: string) => bindMounts(p).find((m) => m.container === container) ?? assert.fail(`prometheus: nothing mounted at ${container}`);
+    const prom = parse(read(posix.normalize(mount(configFlag ?? '').host))) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; metrics_path: string; dns_sd_configs: { names: string[]; type: string; port: number }[] }[];
+    };
+    const job = prom.scrape_configs.find((j) => j.job_name === SCRAPE_JOB) ?? assert.fail(`no scrape job ${SCRAPE_JOB}`);
+    assert.equal(job.metrics_path, '/metrics');
+    const processorConfig = loadConfig(inRepo(configArg(svc('processor').command)), { CLICKHOUSE_URL: 'http://clickhouse:8123' });
+    // DNS discovery of the compose service name finds every replica, not only the first.
+    assert.deepEqual(job.dns_sd_configs, [{ names: ['processor'], type: 'A', port: processorConfig.http.port, refresh_interval: '30s' }]);
+    // The rule glob points into the mounted rules directory, which holds rule files.
+    const [glob] = prom.rule_files;
+    const rulesMount = mount(posix.dirname(glob!));
+    const ruleFiles = readdirSync(join(REPO, rulesMount.host)).filter((f) => f.endsWith(posix.extname(glob!)));
+    assert.ok(ruleFiles.length > 0, `no rule files in ${rulesMount.host}`);
+    for (const f of ruleFiles) assert.ok((parse(read(posix.join(rulesMount.host, f))) as { groups: unknown[] }).groups.length > 0, f);
+    assert.ok(p.volumes?.some((v) => v.startsWith('prometheus-data:')) && compose.volumes && 'prometheus-data' in compose.volumes, 'its TSDB on a named volume');
+  });
+
+  it('provisions Grafana with both the ClickHouse and the Prometheus data source', () => {
+    const dir = bindMounts(svc('grafana')).find((m) => m.container === '/etc/grafana/provisioning/datasources')!.host;
+    const sources = readdirSync(join(REPO, dir)).flatMap((f) => (parse(read(posix.join(dir, f))) as { datasources: { type: string; uid: string; url?: string }[] }).datasources);
+    assert.deepEqual(sources.map((s) => s.type).sort(), [CLICKHOUSE_PLUGIN, 'prometheus'].sort());
+    const prom = sources.find((s) => s.type === 'prometheus')!;
+    assert.equal(prom.uid, PROMETHEUS_UID);
+    const url = new URL(prom.url ?? '');
+    assert.ok(services[url.hostname], `data source URL ${prom.url} names a compose service`);
+    assert.equal(url.port, '9090', 'Prometheus listens on 9090 inside the network');
   });
 
   it('installs the ClickHouse plugin version the dashboards are written for', () => {

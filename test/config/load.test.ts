@@ -136,9 +136,25 @@ describe('loadConfig', () => {
     assert.equal(c.kafka.sasl?.mechanism, 'scram-sha-256');
   });
 
-  it('validates values that come from the environment, naming the field', () => {
+  it('validates values that come from the environment, naming the field and the variable, not the file', () => {
     const err = configError(() => loadConfig(writeConfig(MINIMAL), { CLICKHOUSE_URL: 'not a url' }));
-    assert.match(err.message, /clickhouse\.url: /);
+    assert.match(err.message, /^invalid environment: clickhouse\.url \(from environment variable CLICKHOUSE_URL\): must be an http\(s\) URL/);
+  });
+
+  it('names the file for a bad value in the file and the variable for a bad value from the environment', () => {
+    const err = configError(() => loadConfig(writeConfig(`${MINIMAL}\njoin: { windowMs: 0 }\n`), { KAFKA_BROKERS: ',' }));
+    assert.match(err.message, /^invalid config file .*config-\d+\.yaml: /);
+    assert.match(err.message, /join\.windowMs: /);
+    assert.match(err.message, /kafka\.brokers \(from environment variable KAFKA_BROKERS\): /);
+  });
+
+  it('resolves every relative path in the file against its directory, and SHADOW_DATA_DIR against the working directory', () => {
+    const path = writeConfig(`${MINIMAL}\nrunbook: docs/runbook.md\nregistry: { path: reg/registry.json }\n`, 'rel');
+    const c = loadConfig(path);
+    assert.equal(c.clickhouse.dataDir, join(dir, 'rel', '.shadow-data'), 'the default data directory too');
+    assert.equal(c.registry.path, join(dir, 'rel', 'reg', 'registry.json'));
+    assert.equal(c.runbook, join(dir, 'rel', 'docs', 'runbook.md'));
+    assert.equal(loadConfig(path, { SHADOW_DATA_DIR: 'here' }).clickhouse.dataDir, resolve('here'));
   });
 
   it('lets explicit overrides win over the environment and the file', () => {

@@ -2,8 +2,9 @@
 // @grafana/schema (the TypeScript types Grafana generates from its CUE kinds), with excess-property
 // checks: each file becomes a TS module `export const d = <json> satisfies Checked` compiled by tsc.
 // Enum-typed fields accept their literal values (JSON has no enums), and query targets are checked
-// against the ClickHouse plugin's raw-SQL query shape (DataQuery plus its fields) instead of the bare
-// DataQuery, which a plugin query always extends.
+// against the ClickHouse plugin's raw-SQL query shape (DataQuery plus its fields), or for the
+// Processor health dashboard Prometheus's query shape, instead of the bare DataQuery, which a data
+// source's query always extends.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,16 @@ interface ClickHouseQuery extends DataQuery {
   rawSql: string;
 }
 
-type CheckedPanel = Omit<Literal<Panel>, 'targets'> & { targets: ClickHouseQuery[] };
+/** Grafana's core Prometheus query (public/app/plugins/datasource/prometheus: PromQuery). */
+interface PrometheusQuery extends DataQuery {
+  datasource: { type: 'prometheus'; uid: string };
+  expr: string;
+  legendFormat?: string;
+  range?: boolean;
+  instant?: boolean;
+}
+
+type CheckedPanel = Omit<Literal<Panel>, 'targets'> & { targets: Array<ClickHouseQuery | PrometheusQuery> };
 type CheckedAnnotation = Omit<Literal<AnnotationQuery>, 'target'> & { target: ClickHouseQuery };
 type Checked = Omit<Literal<Dashboard>, 'panels' | 'annotations'> & {
   panels: Array<CheckedPanel | Literal<RowPanel>>;

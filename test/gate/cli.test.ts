@@ -73,9 +73,9 @@ function cliWith(env: Record<string, string | undefined>, ...args: string[]): Pr
 }
 
 describe('gate command', () => {
-  it('fails with exit 2 and names --via when the store is held by another process', async () => {
+  it('fails with exit 1 (a failure, not a usage error) and names --via when the store is held by another process', async () => {
     const r = await cli('gate', '--candidate', 'v10', '--end', END);
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`^error SHADOW_STORE_LOCKED: the embedded ClickHouse data directory .* is in use by another process \\(pid ${process.pid}, `));
     assert.match(r.stderr, /--via http:\/\/HOST:PORT/);
     assert.doesNotMatch(r.stderr, /Cannot lock file|at .*\.ts:\d+/, 'no raw lock error, no stack');
@@ -100,9 +100,9 @@ describe('gate command', () => {
     assert.equal(JSON.parse(row?.thresholds ?? '{}').evidence.minComparisons, 1000);
   });
 
-  it('exits 1 on REJECT and prints stable JSON with --json', async () => {
+  it('exits 4 on REJECT and prints stable JSON with --json', async () => {
     const r = await cli('gate', '--candidate', 'v11', '--end', END, '--via', via, '--json');
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 4, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(report), [
       'decisionId', 'decidedAt', 'model', 'candidate', 'primaryVersions', 'window', 'decision', 'reasons', 'criteria', 'subWindows', 'segments', 'thresholds', 'sql',
@@ -127,9 +127,9 @@ describe('gate command', () => {
     assert.ok(r.stdout.includes('  - sub-window 2/7 (2025-03-02 00:00Z): 0 comparisons, need 100\n'), r.stdout);
   });
 
-  it('exits 2 with a clear message when --via points at nothing', async () => {
+  it('exits 1 with a clear message when --via points at nothing', async () => {
     const r = await cli('gate', '--candidate', 'v10', '--end', END, '--via', 'http://127.0.0.1:9');
-    assert.equal(r.code, 2);
+    assert.equal(r.code, 1);
     assert.match(r.stderr, /^error SHADOW_SINK: cannot reach the processor at http:\/\/127\.0\.0\.1:9 .*is `shadow-compare run` running/);
   });
 
@@ -137,6 +137,13 @@ describe('gate command', () => {
     const r = await cli('gate', '--window', '36h', '--via', via);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^error SHADOW_CONFIG: invalid --window with gate config: subWindow: must divide gate.window \(36h\) into whole sub-windows/);
+  });
+
+  it('exits 2 on a --candidate that is neither registered nor ever shadowed, naming it and the known versions', async () => {
+    const r = await cli('gate', '--candidate', 'v99', '--end', END, '--via', via);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^error SHADOW_INPUT: --candidate v99: diagnosis has no such version: not registered in .* and never shadowed \(known: v10, v11, v12\)\n$/);
   });
 });
 

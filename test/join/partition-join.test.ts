@@ -217,7 +217,6 @@ describe('PartitionJoin', () => {
     const out = j.drain();
     assert.deepEqual(types(out).sort(), ['unmatched_primary', 'unmatched_request', 'unmatched_request']);
     assert.equal(j.size, 0);
-    assert.equal(j.oldestPending(), null);
   });
 
   it('counts a primary output that arrives after its request expired as unmatched on both sides', () => {
@@ -269,14 +268,6 @@ describe('PartitionJoin', () => {
     assert.deepEqual(j.addRequest(req, 0), [{ type: 'duplicate', ref: req.ref, requestId: 'r1', eventTime: 1000 }]);
     assert.deepEqual(j.addPrimary('p1', prim, 0), [{ type: 'duplicate', ref: prim.ref, requestId: 'p1', eventTime: 1000 }]);
     assert.equal(j.size, 0);
-  });
-
-  it('reports the lowest pending event time', () => {
-    const j = newJoin();
-    assert.equal(j.oldestPending(), null);
-    j.addRequest(request('a', 3000), 0);
-    j.addPrimary('b', primary(2000), 0);
-    assert.equal(j.oldestPending(), 2000);
   });
 });
 

@@ -101,9 +101,9 @@ describe('registry commands', () => {
     await until('v10', () => seen.at(-1)?.version === 'v10');
   });
 
-  it('ready prints each checklist item as pass/fail and exits 1 while one fails', async () => {
+  it('ready prints each checklist item as pass/fail and exits 5 (NOT READY) while one fails', async () => {
     const r = await cli('ready', 'diagnosis');
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 5, r.stderr);
     const lines = r.stdout.split('\n');
     assert.equal(lines[0], 'rollback readiness of diagnosis');
     assert.deepEqual(lines.slice(1, 9).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')), [

@@ -3,7 +3,7 @@
 // file opens one store in a fresh temp directory and closes it at the end.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
@@ -332,5 +332,31 @@ describe('outcome rows through the materialized views', () => {
     assert.equal(now.all!.compared, 2 * before.all!.compared);
     assert.equal(now.all!.agreements, 2 * before.all!.agreements);
     assert.equal(now.de!.unmatched_primaries, 2 * before.de!.unmatched_primaries);
+  });
+});
+
+describe('migrations', () => {
+  it('refuse to run when an applied file changed, naming the file, and apply nothing after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shadow-migrations-'));
+    try {
+      const copy = { ...store, database: 'shadow_checksum' };
+      const first = readMigrations().slice(0, 2);
+      for (const m of first) writeFileSync(join(dir, `${m.name}.sql`), m.sql);
+      assert.deepEqual(await migrate(copy, { dir }), first.map((m) => m.name));
+      writeFileSync(join(dir, `${first[1]!.name}.sql`), `${first[1]!.sql}\n-- edited after it was applied\n`);
+      const next = readMigrations()[2]!;
+      writeFileSync(join(dir, `${next.name}.sql`), next.sql);
+      await assert.rejects(migrate(copy, { dir }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'SHADOW_MIGRATION');
+        assert.match(err.message, new RegExp(`${first[1]!.name}\\.sql has changed since it was applied to shadow_checksum \\(checksum [0-9a-f]{16} recorded, [0-9a-f]{16} now\\)`));
+        return true;
+      });
+      const [r] = await rows<{ n: string }>(`SELECT count() AS n FROM shadow_checksum.schema_migrations WHERE name = '${next.name}'`);
+      assert.equal(Number(r!.n), 0, 'the later migration was not applied');
+      writeFileSync(join(dir, `${first[1]!.name}.sql`), first[1]!.sql);
+      assert.deepEqual(await migrate(copy, { dir }), [next.name], 'restored file: the run goes on');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +17,6 @@ import {
   toNdjson,
   writeNdjson,
 } from '../../src/traffic/index.ts';
-import { runCli } from '../../src/traffic/cli.ts';
 
 const bc = loadDataset('breast_cancer');
 
@@ -227,7 +227,7 @@ test('regression and multiclass data sets produce value / scores outputs', () =>
   assert.throws(() => generateTraffic({ dataset: db, model: 'progression', primaryVersion: 'v3', count: 1, seed: 1, missingPrimaryRate: 2 }));
 });
 
-test('writeNdjson / readNdjson round trip and the CLI write the same traffic', () => {
+test('writeNdjson / readNdjson round trip and `shadow-compare traffic --out` write the same traffic', () => {
   const dir = mkdtempSync(join(tmpdir(), 'traffic-'));
   try {
     const t = generateTraffic({ dataset: bc, model: 'diagnosis', primaryVersion: 'v9', count: 300, seed: 11, invalidRate: 0.05 });
@@ -236,15 +236,15 @@ test('writeNdjson / readNdjson round trip and the CLI write the same traffic', (
     assert.deepEqual(readNdjson(p), t.envelopes);
     const cliOut = join(dir, 'cli.ndjson');
     const truthOut = join(dir, 'truth.json');
-    const code = runCli([
-      '--dataset', 'breast_cancer', '--model', 'diagnosis', '--primary', 'v9',
-      '--count', '300', '--seed', '11', '--invalid-rate', '0.05', '--out', cliOut, '--truth', truthOut,
-    ]);
-    assert.equal(code, 0);
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'shadow-compare.js');
+    const config = join(import.meta.dirname, '..', '..', 'shadow-compare.yaml');
+    const run = (args: string[]) => spawnSync(process.execPath, [bin, 'traffic', '--config', config, ...args], { encoding: 'utf8' });
+    const r = run(['--dataset', 'breast_cancer', '--model', 'diagnosis', '--primary', 'v9', '--count', '300', '--seed', '11', '--invalid-rate', '0.05', '--out', cliOut, '--truth', truthOut]);
+    assert.equal(r.status, 0, r.stderr);
     assert.equal(readFileSync(cliOut, 'utf8'), readFileSync(p, 'utf8'));
     const truth = JSON.parse(readFileSync(truthOut, 'utf8'));
     assert.deepEqual(truth.truth, t.truth);
-    assert.equal(runCli(['--dataset', 'breast_cancer']), 2);
+    assert.equal(run(['--dataset', 'breast_cancer', '--out', cliOut]).status, 2, 'no --count');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

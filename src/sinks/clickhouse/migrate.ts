@@ -36,8 +36,10 @@ export function renderSql(sql: string, database: string): string {
 /**
  * Applies what the migrations table does not list yet. Each file is one idempotent statement
  * (ClickHouse DDL is not transactional), so a crash between apply and record is harmless on rerun.
+ * Refuses to run at all when a file already applied has changed since: its change would silently never
+ * reach this database (and would reach a fresh one), so two stores would differ with the same history.
  */
-export async function migrate(store: Store, opts: { log?: (m: string) => void } = {}): Promise<string[]> {
+export async function migrate(store: Store, opts: { log?: (m: string) => void; dir?: string } = {}): Promise<string[]> {
   const db = store.database;
   await command(store, `CREATE DATABASE IF NOT EXISTS ${db}`, 'create database');
   await command(
@@ -46,9 +48,12 @@ export async function migrate(store: Store, opts: { log?: (m: string) => void } 
       `applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`,
     'create schema_migrations',
   );
-  const done = await appliedVersions(store);
+  const dir = opts.dir ?? MIGRATIONS_DIR;
+  const migrations = readMigrations(dir);
+  const done = await appliedChecksums(store);
+  checkUnchanged(migrations, done, dir, db);
   const applied: string[] = [];
-  for (const m of readMigrations()) {
+  for (const m of migrations) {
     if (done.has(m.version)) continue;
     await command(store, renderSql(m.sql, db), m.name);
     await store.client.insert({
@@ -62,12 +67,31 @@ export async function migrate(store: Store, opts: { log?: (m: string) => void } 
   return applied;
 }
 
-async function appliedVersions(store: Store): Promise<Set<number>> {
+/** Version -> every checksum recorded for it (two concurrent first runs may both record a version). */
+async function appliedChecksums(store: Store): Promise<Map<number, Set<string>>> {
   const rs = await store.client.query({
-    query: `SELECT DISTINCT version FROM ${store.database}.schema_migrations`,
+    query: `SELECT version, checksum FROM ${store.database}.schema_migrations`,
     format: 'JSONEachRow',
   });
-  return new Set((await rs.json<{ version: number }>()).map((r) => Number(r.version)));
+  const out = new Map<number, Set<string>>();
+  for (const r of await rs.json<{ version: number; checksum: string }>()) {
+    const v = Number(r.version);
+    if (!out.has(v)) out.set(v, new Set());
+    out.get(v)!.add(r.checksum);
+  }
+  return out;
+}
+
+function checkUnchanged(migrations: readonly Migration[], done: ReadonlyMap<number, ReadonlySet<string>>, dir: string, db: string): void {
+  for (const m of migrations) {
+    const recorded = done.get(m.version);
+    if (!recorded || recorded.has(m.checksum)) continue;
+    throw new ShadowError(
+      'SHADOW_MIGRATION',
+      `${join(dir, `${m.name}.sql`)} has changed since it was applied to ${db} (checksum ${[...recorded].join(', ')} recorded, ` +
+        `${m.checksum} now): restore the file and put the change in a new migration`,
+    );
+  }
 }
 
 async function command(store: Store, query: string, what: string): Promise<void> {

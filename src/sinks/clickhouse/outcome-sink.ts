@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ShadowError, errorMessage } from '../../errors.ts';
-import { redactUrl } from '../../ops/logger.ts';
+import { classifyClickHouseError } from './errors.ts';
 import type { OutcomeRow } from '../../outcomes/index.ts';
 import type { SourceRef } from '../../types.ts';
 import type { Store } from './client.ts';
@@ -22,11 +21,6 @@ export interface OutcomeSinkOptions {
   readonly storeFence?: boolean;
 }
 
-// ClickHouse codes that mean the data or the schema is wrong: retrying cannot help.
-// (6 CANNOT_PARSE_TEXT, 27 CANNOT_PARSE_INPUT_ASSERTION_FAILED, 53 TYPE_MISMATCH, 60 UNKNOWN_TABLE,
-//  62 SYNTAX_ERROR, 16 NO_SUCH_COLUMN_IN_TABLE, 117 INCORRECT_DATA, 26 CANNOT_PARSE_QUOTED_STRING)
-const DATA_ERROR_CODES = new Set(['6', '16', '26', '27', '53', '60', '62', '117']);
-
 export function createOutcomeSink(store: Store, opts: OutcomeSinkOptions = {}): RowSink {
   const table = `${store.database}.outcomes`;
   const entry = `${store.database}.outcomes_entry`;
@@ -45,7 +39,7 @@ export function createOutcomeSink(store: Store, opts: OutcomeSinkOptions = {}): 
           },
         });
       } catch (err) {
-        throw classify(err);
+        throw classifyClickHouseError(err, 'insert into outcomes');
       }
     },
   };
@@ -53,13 +47,6 @@ export function createOutcomeSink(store: Store, opts: OutcomeSinkOptions = {}): 
 
 function stampRows(rows: readonly OutcomeRow[], stamp: FenceStamp): object[] {
   return rows.map((r) => ({ ...r, fence_scope: stamp.scope, fence_generation: stamp.generations.get(r.source_partition) ?? 0 }));
-}
-
-function classify(err: unknown): ShadowError {
-  const code = String((err as { code?: unknown }).code ?? '');
-  const dataError = DATA_ERROR_CODES.has(code);
-  const msg = `insert into outcomes failed: ${redactUrl(errorMessage(err))}`;
-  return new ShadowError(dataError ? 'SHADOW_SINK_DATA' : 'SHADOW_SINK', msg, { cause: err, retryable: !dataError });
 }
 
 /**

@@ -14,13 +14,14 @@ export const coPartitionAssigner: PartitionAssigner = ({ cluster }) => ({
   version: 0,
   async assign({ members, topics }) {
     const memberIds = members.map((m) => m.memberId).sort();
+    const partitionsOf = new Map(topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).map((p) => p.partitionId)]));
+    const plan = coPartitionPlan(memberIds, Math.max(0, ...[...partitionsOf.values()].flat().map((p) => p + 1)));
     const assignment: Record<string, Record<string, number[]>> = {};
-    for (const id of memberIds) assignment[id] = {};
-    for (const topic of topics) {
-      for (const { partitionId } of cluster.findTopicPartitionMetadata(topic)) {
-        const owner = memberIds[partitionId % memberIds.length]!;
-        (assignment[owner]![topic] ??= []).push(partitionId);
-      }
+    for (const [memberId, owned] of plan) {
+      const mine = new Set(owned);
+      assignment[memberId] = Object.fromEntries(
+        [...partitionsOf].map(([topic, ids]) => [topic, ids.filter((p) => mine.has(p))] as const).filter(([, ids]) => ids.length > 0),
+      );
     }
     return memberIds.map((memberId) => ({
       memberId,
@@ -32,7 +33,7 @@ export const coPartitionAssigner: PartitionAssigner = ({ cluster }) => ({
   },
 });
 
-/** Pure helper for tests and start-up checks: which partitions each member would get. */
+/** Which partition numbers each member owns: p goes to the p-th member (mod n) in sorted id order. */
 export function coPartitionPlan(memberIds: string[], partitions: number): Map<string, number[]> {
   const sorted = [...memberIds].sort();
   const plan = new Map<string, number[]>(sorted.map((id) => [id, []]));

@@ -44,6 +44,7 @@ export class KafkaSource {
   private commitTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private joined = false;
+  private assigned: Record<string, number[]> = {};
   private lastHeartbeat = 0;
   private stopping = false;
   private activeBatches = 0;
@@ -72,6 +73,11 @@ export class KafkaSource {
 
   get ready(): boolean {
     return this.joined;
+  }
+
+  /** Partitions per topic the group gave this instance at its last join ({} before the first). */
+  get assignment(): Readonly<Record<string, readonly number[]>> {
+    return this.assigned;
   }
 
   /**
@@ -139,6 +145,9 @@ export class KafkaSource {
     this.positions.clear();
     for (const { topic, p } of this.paused.values()) this.consumer.resume([{ topic, partitions: [p] }]);
     this.paused.clear();
+    this.assigned = assignment;
+    const { requests, primaries } = this.config.kafka.topics;
+    for (const topic of [requests, primaries]) this.deps.metrics?.assignedPartitions.set({ topic }, assignment[topic]?.length ?? 0);
     this.log.info({ generation: this.generation, assignment, droppedRows: dropped }, 'partitions assigned');
   }
 
@@ -191,7 +200,6 @@ export class KafkaSource {
     const lag = Math.max(0, Number(batch.highWatermark) - next);
     this.positions.set(`${batch.topic}:${p}`, next);
     this.deps.processor.setCaughtUp(p, stream, lag === 0);
-    this.deps.metrics?.lag.set({ topic: batch.topic, partition: String(p) }, lag);
   }
 
   /**

@@ -27,10 +27,6 @@ export class OffsetTracker {
     }
   }
 
-  get pending(): number {
-    return this.inflight.length - this.head;
-  }
-
   /** The offset to commit (next to read), or null before anything was tracked. */
   committable(): number | null {
     if (this.head < this.inflight.length) return this.inflight[this.head]!;
