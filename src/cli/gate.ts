@@ -2,9 +2,9 @@ import { COMMON_HELP, parseFlags, type Command } from './command.ts';
 import { createContext } from './context.ts';
 import { formatIssues } from '../config/index.ts';
 import { ShadowError, errorMessage, isShadowError } from '../errors.ts';
-import { GATE_EXIT_CODES, GateConfigSchema, defaultGateConfig, formatReport, recordDecision, runGate, type GateConfig } from '../gate/index.ts';
+import { GATE_EXIT_CODES, GateConfigSchema, defaultGateConfig, formatReport, recordDecision, runGate, type GateConfig, type SingleRequestFigures, type VersionLatency } from '../gate/index.ts';
 import { openQueryRunner } from '../query/index.ts';
-import { actorName } from '../registry/index.ts';
+import { actorName, modelEntry } from '../registry/index.ts';
 
 export const GATE_OPTIONS = {
   window: { type: 'string' },
@@ -42,7 +42,8 @@ ${COMMON_HELP}`,
     const end = parseEnd(values.end);
     const opened = await openQueryRunner(ctx.config, { via: values.via, log: (m) => ctx.logger.info({ stage: 'migrate' }, m) });
     try {
-      const report = await runGate(opened.runner, { model, candidate, database: ctx.config.clickhouse.database, config, end, now: new Date() });
+      const singleRequest = singleRequestFigures(ctx.config.registry.path, model, candidate);
+      const report = await runGate(opened.runner, { model, candidate, database: ctx.config.clickhouse.database, config, end, now: new Date(), singleRequest });
       const recorded = await recordDecision(opened.runner, report, { actor: actorName(values.actor), source: opened.source }).then(
         () => null,
         (err: unknown) => err,
@@ -64,6 +65,16 @@ export function gateConfigWith(configured: GateConfig | undefined, window: strin
   const parsed = GateConfigSchema.safeParse({ ...base, window });
   if (!parsed.success) throw new ShadowError('SHADOW_CONFIG', formatIssues(parsed.error, '--window with gate config'));
   return parsed.data;
+}
+
+/** Batch-1 latencies of the candidate and of production from the registry file; missing ones are null. */
+export function singleRequestFigures(registryPath: string, model: string, candidate: string): SingleRequestFigures {
+  const entry = modelEntry(registryPath, model);
+  const of = (version: string | null): VersionLatency | null => {
+    const l = version ? entry.versions[version]?.latency : undefined;
+    return version && l ? { version, p50Ms: l.p50Ms, p99Ms: l.p99Ms, runs: l.runs, measuredAt: l.measuredAt, host: l.host } : null;
+  };
+  return { candidate: of(candidate), primary: of(entry.production) };
 }
 
 export function parseEnd(text: string | undefined): Date {

@@ -1,6 +1,6 @@
 import type { QueryRunner } from '../query/index.ts';
 import { loadGateSql } from './sql.ts';
-import { EMPTY_TOTALS, type GateInput, type GateWindow, type SegmentTotals, type SubWindowTotals, type Totals } from './types.ts';
+import { EMPTY_TOTALS, type GateInput, type LatencyFigures, type GateWindow, type SegmentTotals, type SubWindowTotals, type Totals } from './types.ts';
 
 /** One statement as run: the audit record keeps exactly this. */
 export interface ExecutedSql {
@@ -21,19 +21,28 @@ type Row = Record<string, unknown>;
 /** Runs the gate's two queries and turns the rows into typed totals. */
 export async function fetchGateInput(runner: QueryRunner, t: FetchTarget): Promise<{ input: GateInput; executed: ExecutedSql[] }> {
   const base = { model: t.model, candidate: t.candidate, start: chDateTime(t.window.start), end: chDateTime(t.window.end) };
+  const windowSeconds = Math.round((t.window.end.getTime() - t.window.start.getTime()) / 1000);
   const executed: ExecutedSql[] = [
     { name: 'window_totals', sql: loadGateSql('window_totals', t.database), params: base },
     { name: 'sub_windows', sql: loadGateSql('sub_windows', t.database), params: { ...base, sub_window_seconds: t.window.subWindowSeconds } },
+    { name: 'latency_window', sql: loadGateSql('latency', t.database), params: { ...base, sub_window_seconds: windowSeconds } },
+    { name: 'latency_sub_windows', sql: loadGateSql('latency', t.database), params: { ...base, sub_window_seconds: t.window.subWindowSeconds } },
   ];
-  const [totalsRows, subRows] = await Promise.all(executed.map((e) => runner.query<Row>(e.sql, e.params)));
+  const [totalsRows, subRows, latWindowRows, latSubRows] = await Promise.all(executed.map((e) => runner.query<Row>(e.sql, e.params)));
+  const latBySub = new Map((latSubRows ?? []).map((r) => [Number(r.sub_window), toLatency(r)]));
+  const latWindow = (latWindowRows ?? []).find((r) => Number(r.sub_window) === 0);
   const overallRow = (totalsRows ?? []).find((r) => r.dimension === '__all__');
   const segments: SegmentTotals[] = (totalsRows ?? [])
     .filter((r) => r.dimension !== '__all__')
     .map((r) => ({ ...toTotals(r), dimension: String(r.dimension), value: String(r.value) }));
-  const subWindows: SubWindowTotals[] = (subRows ?? []).map((r) => ({ ...toTotals(r), index: Number(r.sub_window) }));
+  const subWindows: SubWindowTotals[] = (subRows ?? []).map((r) => ({
+    ...toTotals(r),
+    index: Number(r.sub_window),
+    latency: latBySub.get(Number(r.sub_window)) ?? null,
+  }));
   const input: GateInput = {
     window: t.window,
-    overall: overallRow ? toTotals(overallRow) : EMPTY_TOTALS,
+    overall: { ...(overallRow ? toTotals(overallRow) : EMPTY_TOTALS), latency: latWindow ? toLatency(latWindow) : null },
     primaryVersions: Array.isArray(overallRow?.primary_versions) ? (overallRow.primary_versions as unknown[]).map(String) : [],
     subWindows,
     segments,
@@ -62,6 +71,20 @@ function toTotals(r: Row): Totals {
     primaryCostUsd: num(r.primary_cost_usd),
     firstMinute: typeof r.first_minute === 'string' ? r.first_minute : null,
     lastMinute: typeof r.last_minute === 'string' ? r.last_minute : null,
+  };
+}
+
+function toLatency(r: Row): LatencyFigures {
+  const minutes = num(r.minutes);
+  const all = p99(r.compute_all);
+  return {
+    scored: num(r.scored),
+    minutes,
+    computeP99Ms: minutes >= 2 ? p99(r.compute_rest) : all,
+    computeP99AllMs: all,
+    queueP99Ms: p99(r.queue_ms),
+    slowestMinute: typeof r.slowest_minute === 'string' ? r.slowest_minute : null,
+    slowestMinuteP99Ms: r.slowest_minute_p99 === null || r.slowest_minute_p99 === undefined ? null : num(r.slowest_minute_p99),
   };
 }
 

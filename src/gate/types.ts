@@ -12,14 +12,32 @@ export interface Totals {
   readonly schemaMismatches: number;
   readonly candidateScored: number;
   readonly primaryAnswered: number;
-  /** p99 in ms, null when no latency was recorded. */
+  /** End-to-end p99 in the processor (queue + compute) in ms, null when none was recorded. Reported, not judged. */
   readonly candidateP99Ms: number | null;
+  /** Compute and queue latency from latency_1m (window and sub-windows only; null elsewhere or without data). */
+  readonly latency?: LatencyFigures | null;
   readonly primaryP99Ms: number | null;
   readonly candidateCostUsd: number;
   readonly primaryCostUsd: number;
   /** 'YYYY-MM-DD hh:mm:ss' UTC, null when the scope has no row. */
   readonly firstMinute: string | null;
   readonly lastMinute: string | null;
+}
+
+/** One scope's candidate latency, split (src/gate/sql/latency.sql). */
+export interface LatencyFigures {
+  /** Rows with a compute latency. */
+  readonly scored: number;
+  /** Minutes with data; the slowest is left out of the judged p99 when there are two or more. */
+  readonly minutes: number;
+  /** The judged figure: compute p99 without the slowest minute (all of them when minutes < 2). */
+  readonly computeP99Ms: number | null;
+  /** Compute p99 over every minute, slowest included. */
+  readonly computeP99AllMs: number | null;
+  readonly queueP99Ms: number | null;
+  /** 'YYYY-MM-DD hh:mm:ss' UTC and its own compute p99. */
+  readonly slowestMinute: string | null;
+  readonly slowestMinuteP99Ms: number | null;
 }
 
 /** A scope without any row. */
@@ -80,8 +98,10 @@ export interface Criterion {
   /** The threshold the bound (or the measured value) is compared with. */
   readonly threshold: number | null;
   readonly result: Result;
-  /** One readable sentence; for a non-pass result, the reason. */
+  /** One readable sentence with the figure; for a non-pass result, the reason. */
   readonly note: string;
+  /** For a fail or inconclusive result: one sentence saying what to do next (src/gate/actions.ts); else null. */
+  readonly action?: string | null;
 }
 
 export interface SegmentFinding {

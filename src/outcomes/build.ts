@@ -116,6 +116,8 @@ function fillCandidate(row: OutcomeRow, cand: CandidateResult | null, o: Outcome
   if (!cand) return;
   row.candidate_scored = 1;
   row.candidate_latency_ms = cand.latencyMs;
+  row.candidate_compute_ms = cand.computeLatencyMs;
+  row.candidate_queue_ms = cand.queueMs;
   row.candidate_cost_usd = costOf(o.candidatePricing, cand.computeMs);
   if (!cand.ok) {
     row.candidate_error = 1;

@@ -25,7 +25,12 @@ export interface OutcomeRow {
   score_delta: number;
   primary_output: string;
   candidate_output: string;
+  /** End to end inside the processor: queue + compute (kept for continuity; not judged). */
   candidate_latency_ms: number;
+  /** session.run time of the row's batch: what the gate judges (migration 000030). */
+  candidate_compute_ms: number;
+  /** Time before scoring (micro-batch wait, event-loop stalls): processor health (migration 000031). */
+  candidate_queue_ms: number;
   primary_latency_ms: number;
   candidate_cost_usd: number;
   primary_cost_usd: number;
@@ -75,6 +80,8 @@ export function emptyRow(): OutcomeRow {
     primary_output: '',
     candidate_output: '',
     candidate_latency_ms: 0,
+    candidate_compute_ms: 0,
+    candidate_queue_ms: 0,
     primary_latency_ms: 0,
     candidate_cost_usd: 0,
     primary_cost_usd: 0,

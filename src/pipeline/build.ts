@@ -45,7 +45,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     maxWaitMs: c.batch.maxWaitMs,
     intraOpThreads: c.intraOpThreads,
     allowSpinning: c.allowSpinning,
-  });
+  }, opts.metrics ? { onBatch: (b) => opts.metrics?.scoredBatch(b) } : {});
   const segments = new SegmentCapper(config.segments.dimensions, config.segments.maxValuesPerDimension);
   await seedSegments(store, config, segments);
   const outcomeOptions: OutcomeOptions = {

@@ -6,6 +6,7 @@ import { rowReader, type OutputTensor } from './outputs.ts';
 import { packRows, readRow } from './pack.ts';
 import { openSession, signatureOf } from './session.ts';
 import { checkSignature } from './signature.ts';
+import { timedRun } from './timed-run.ts';
 import type { FeatureValue, ScoreResult, Scorer, ScorerOptions } from './types.ts';
 import { errorMessage } from '../errors.ts';
 
@@ -15,7 +16,21 @@ interface QueuedRow {
   at: number;
 }
 
-export async function createScorer(opts: ScorerOptions, deps: { now?: () => number } = {}): Promise<Scorer> {
+/** One session.run, for metrics: observed once per batch, never per row. */
+export interface BatchTiming {
+  readonly rows: number;
+  /** session.run time of the batch (the compute latency of each of its rows). */
+  readonly computeMs: number;
+  /** Queue time of the batch's oldest row: score() call to the start of session.run. */
+  readonly maxQueueMs: number;
+}
+
+export interface ScorerDeps {
+  now?: () => number;
+  onBatch?: (t: BatchTiming) => void;
+}
+
+export async function createScorer(opts: ScorerOptions, deps: ScorerDeps = {}): Promise<Scorer> {
   MicroBatcher.checkOptions(opts); // before loading, so a bad setting cannot leak a session
   const now = deps.now ?? (() => performance.now());
   const allowNaN = opts.allowNaN ?? false;
@@ -42,29 +57,29 @@ export async function createScorer(opts: ScorerOptions, deps: { now?: () => numb
     let t1: number | undefined;
     try {
       const tensor = new Tensor(elementType, packRows(rows.map((r) => r.values), width, elementType), [rows.length, width]);
-      t0 = now();
-      // onnxruntime-node exposes no synchronous run: this wall time includes its setImmediate hop, so
-      // on a busy event loop it over-states compute slightly; it never under-states it.
-      const out = await session.run({ [inputName]: tensor }, fetches);
-      t1 = now();
-      const computeMs = (t1 - t0) / rows.length;
-      const read = rowReader(out as unknown as Record<string, OutputTensor>, opts.outputs, rows.length);
+      const run = await timedRun(() => session.run({ [inputName]: tensor }, fetches), now);
+      ({ t0, t1 } = run);
+      const batchMs = t1 - t0;
+      const read = rowReader(run.out as unknown as Record<string, OutputTensor>, opts.outputs, rows.length);
       const done = now();
+      deps.onBatch?.({ rows: rows.length, computeMs: batchMs, maxQueueMs: t0 - rows[0]!.at });
       return rows.map((r, i): ScoreResult => ({
         ok: true,
         ...(read.scores && { scores: read.scores(i) }),
         ...(read.label && { label: read.label(i) }),
         ...(read.value && { value: read.value(i) }),
         latencyMs: done - r.at,
-        computeMs,
+        computeMs: batchMs / rows.length,
+        computeLatencyMs: batchMs,
+        queueMs: t0! - r.at,
       }));
     } catch (err) {
       // One bad row must not fail the rows batched with it: score them one by one to find it. Costs
       // extra runs only when a batch failed; the batcher keeps serving later batches either way.
       if (rows.length > 1) return (await Promise.all(rows.map((r) => runBatch([r])))).flat();
       const done = now();
-      const computeMs = t0 === undefined ? 0 : ((t1 ?? done) - t0) / rows.length;
-      return failRows(rows, err, done, computeMs);
+      const batchMs = t0 === undefined ? 0 : (t1 ?? done) - t0;
+      return failRows(rows, err, done, batchMs, t0);
     }
   };
 
@@ -72,7 +87,7 @@ export async function createScorer(opts: ScorerOptions, deps: { now?: () => numb
     maxBatchSize: Math.min(opts.maxBatchSize, io.maxRowsPerRun ?? Infinity),
     maxWaitMs: opts.maxWaitMs,
     run: runBatch,
-    fail: (err, rows) => failRows(rows, err, now(), 0),
+    fail: (err, rows) => failRows(rows, err, now(), 0, undefined),
   });
 
   let closing: Promise<void> | undefined;
@@ -91,7 +106,7 @@ export async function createScorer(opts: ScorerOptions, deps: { now?: () => numb
           queued.push({ values: c.values, at });
           slots.push(i);
         } else {
-          results[i] = { ok: false, code: c.code, reason: c.reason, latencyMs: now() - at, computeMs: 0 };
+          results[i] = { ok: false, code: c.code, reason: c.reason, latencyMs: now() - at, computeMs: 0, computeLatencyMs: 0, queueMs: 0 };
         }
       });
       const scored = await batcher.submit(queued);
@@ -105,8 +120,11 @@ export async function createScorer(opts: ScorerOptions, deps: { now?: () => numb
   };
 }
 
-function failRows(rows: QueuedRow[], err: unknown, done: number, computeMs: number): ScoreResult[] {
+function failRows(rows: QueuedRow[], err: unknown, done: number, batchMs: number, started: number | undefined): ScoreResult[] {
   // onnxruntime messages span lines; one line keeps the reason column and log lines greppable.
   const reason = errorMessage(err).replace(/\s+/g, ' ').trim();
-  return rows.map((r) => ({ ok: false, code: 'RUNTIME_ERROR', reason, latencyMs: done - r.at, computeMs }));
+  return rows.map((r) => ({
+    ok: false, code: 'RUNTIME_ERROR', reason, latencyMs: done - r.at,
+    computeMs: batchMs / rows.length, computeLatencyMs: batchMs, queueMs: started === undefined ? done - r.at : started - r.at,
+  }));
 }
