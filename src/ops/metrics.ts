@@ -40,6 +40,11 @@ export class Metrics {
     buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [this.registry],
   });
+  private readonly retimed = new Counter({
+    name: 'shadow_candidate_retimed_batches_total',
+    help: 'Candidate batches run a second time because their first timing looked like interference',
+    registers: [this.registry],
+  });
   readonly joinBuffered = new Gauge({ name: 'shadow_join_buffered_records', help: 'Records waiting in the join', registers: [this.registry] });
   readonly sinkPending = new Gauge({ name: 'shadow_sink_pending_rows', help: 'Outcome rows not yet written', registers: [this.registry] });
   readonly lag = new Gauge({ name: 'shadow_consumer_lag_records', help: 'High watermark minus committed offset', labelNames: ['topic', 'partition'], registers: [this.registry] });
@@ -66,7 +71,8 @@ export class Metrics {
     this.batchRows.observe(rows);
   }
 
-  scoredBatch(b: { computeMs: number; maxQueueMs: number }): void {
+  scoredBatch(b: { computeMs: number; maxQueueMs: number; retimed: boolean }): void {
+    if (b.retimed) this.retimed.inc();
     this.computeSeconds.observe(b.computeMs / 1000);
     this.queueSeconds.observe(Math.max(0, b.maxQueueMs) / 1000);
   }

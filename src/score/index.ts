@@ -3,6 +3,7 @@
 // and a misconfigured model fails createScorer() with a SHADOW_MODEL error that names the fix.
 export { createScorer, type BatchTiming, type ScorerDeps } from './onnx-scorer.ts';
 export { timedRun, type TimedRun } from './timed-run.ts';
+export { processCpuMs } from './cpu-clock.ts';
 export { readModelSignature } from './signature.ts';
 export type {
   CandidateErrorCode,

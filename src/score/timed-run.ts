@@ -16,16 +16,21 @@ export interface TimedRun<T> {
   readonly t0: number;
   /** End of the native run (plus output wrapping). */
   readonly t1: number;
+  /** CPU ms over [t0, t1] when a CPU clock was given (src/score/cpu-clock.ts), else null. */
+  readonly cpuMs: number | null;
 }
 
-export async function timedRun<T>(run: () => Promise<T>, now: () => number): Promise<TimedRun<T>> {
+export async function timedRun<T>(run: () => Promise<T>, now: () => number, cpuNow?: () => number): Promise<TimedRun<T>> {
   let t0: number | undefined;
+  let c0: number | undefined;
   setImmediate(() => {
     t0 = now();
+    c0 = cpuNow?.();
   });
   const out = await run();
+  const c1 = cpuNow?.();
   const t1 = now();
-  // Only reachable if run() resolved without going through an immediate (another backend): then the
-  // call itself is the best start mark left, and t0 stays undefined until here.
-  return { out, t0: t0 ?? t1, t1 };
+  // t0 is undefined only if run() resolved without going through an immediate (another backend): then
+  // there is no start mark inside the run, and the run counts as taking no time rather than a made-up one.
+  return { out, t0: t0 ?? t1, t1, cpuMs: c0 !== undefined && c1 !== undefined ? c1 - c0 : null };
 }
