@@ -62,5 +62,7 @@ export interface RequestSide {
   readonly ref: SourceRef;
   readonly msg: MirroredRequest;
   readonly candidate: CandidateResult | null;
+  /** The primary's artifact re-scored on the same features (noise floor); null when not configured. */
+  readonly reproduced?: CandidateResult | null;
   readonly schemaMismatch: boolean;
 }

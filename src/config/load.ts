@@ -62,8 +62,9 @@ function envOverrides(env: Env): Record<string, unknown> {
 // Model paths are relative to the config file (they ship together); the data directory is relative
 // to where the processor runs.
 function resolvePaths(config: Config, baseDir: string): Config {
-  const p = config.candidate.path;
-  return { ...config, candidate: { ...config.candidate, path: isAbsolute(p) ? p : resolve(baseDir, p) } };
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const primary = config.primary.path === undefined ? config.primary : { ...config.primary, path: abs(config.primary.path) };
+  return { ...config, candidate: { ...config.candidate, path: abs(config.candidate.path) }, primary };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -124,7 +124,20 @@ export const ConfigSchema = z
     model: z.string().min(1),
     candidate,
     task,
-    primary: z.object({ pricing: pricing.default({}) }).strict().default({ pricing: {} }),
+    primary: z
+      .object({
+        pricing: pricing.default({}),
+        /**
+         * The primary's ONNX artifact, re-scored on the same mirrored features to measure the noise floor
+         * (issue 13). Same inputs and outputs as the candidate (candidate.features, inputName, outputs).
+         * Default: the registry's production artifact of this model, when one is registered.
+         */
+        path: z.string().min(1).optional(),
+        /** false: never re-score the primary (no noise floor; the gate judges plain agreement). */
+        reproduce: z.boolean().default(true),
+      })
+      .strict()
+      .default({ pricing: {}, reproduce: true }),
     segments,
     join,
     decode,

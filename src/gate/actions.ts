@@ -6,7 +6,7 @@ import type { Criterion } from './types.ts';
 
 export function actionFor(c: Criterion, cfg: GateConfig): string | null {
   if (c.result !== 'fail' && c.result !== 'inconclusive') return null;
-  if (c.result === 'inconclusive') return inconclusive(c);
+  if (c.result === 'inconclusive') return c.id === 'primary_reproduction' ? 'keep shadowing, and check the mirror if the reproduction rate stays low' : inconclusive(c);
   switch (c.id) {
     case 'unmatched_rate':
       return 'check that both topics carry the same request ids and that join.windowMs covers how late primary outputs arrive; the gate cannot judge until the join works';
@@ -24,6 +24,12 @@ export function actionFor(c: Criterion, cfg: GateConfig): string | null {
       return 'read shadow.disagreements to see which model is right before deciding; agreement says "different", not "worse": do not promote on it alone';
     case 'segment_agreement':
       return `read shadow.disagreements for ${c.scope.replace(/^segment /, '')}: a difference confined to this segment; do not promote until it is explained`;
+    case 'primary_reproduction':
+      return 'check the mirror and feature pipeline: the mirrored features, the artifact (primary.path or the registry\'s production version) or a nondeterministic primary differ from what production served';
+    case 'excess_disagreement':
+      return 'the candidate disagrees with production beyond production\'s own noise: read shadow.disagreements to see which model is right; do not promote on this evidence';
+    case 'segment_excess_disagreement':
+      return `candidate regression in ${c.scope.replace(/^segment /, '')} beyond the noise floor; do not promote`;
     case 'segment_evidence':
       return 'keep shadowing until these segment values have enough comparisons, or set gate.segments.insufficient: report';
     case 'candidate_error_rate':

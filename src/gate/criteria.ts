@@ -1,5 +1,6 @@
 import type { GateConfig } from './config.ts';
 import { ms, pct, rate, usd } from './format-values.ts';
+import { noiseCriteria } from './noise.ts';
 import { newcombeDifference, wilson } from './stats.ts';
 import type { Criterion, CriterionKind, Result, Totals } from './types.ts';
 
@@ -18,7 +19,7 @@ export function scopeCriteria(t: Totals, scope: string, ctx: CriteriaContext): C
   return [
     unmatchedRate(t, scope, ctx),
     schemaMismatchRate(t, scope, ctx),
-    agreement(t, scope, ctx),
+    ...(t.noise ? noiseCriteria(t.noise, t, scope, ctx) : [agreement(t, scope, ctx)]),
     candidateErrorRate(t, scope, ctx),
     errorRateVsPrimary(t, scope, ctx),
     latencyP99(t, scope, ctx),

@@ -1,6 +1,6 @@
 import type { QueryRunner } from '../query/index.ts';
 import { loadGateSql } from './sql.ts';
-import { EMPTY_TOTALS, type GateInput, type LatencyFigures, type GateWindow, type SegmentTotals, type SubWindowTotals, type Totals } from './types.ts';
+import { EMPTY_TOTALS, type GateInput, type LatencyFigures, type NoiseCounts, type GateWindow, type SegmentTotals, type SubWindowTotals, type Totals } from './types.ts';
 
 /** One statement as run: the audit record keeps exactly this. */
 export interface ExecutedSql {
@@ -27,22 +27,27 @@ export async function fetchGateInput(runner: QueryRunner, t: FetchTarget): Promi
     { name: 'sub_windows', sql: loadGateSql('sub_windows', t.database), params: { ...base, sub_window_seconds: t.window.subWindowSeconds } },
     { name: 'latency_window', sql: loadGateSql('latency', t.database), params: { ...base, sub_window_seconds: windowSeconds } },
     { name: 'latency_sub_windows', sql: loadGateSql('latency', t.database), params: { ...base, sub_window_seconds: t.window.subWindowSeconds } },
+    { name: 'noise_window', sql: loadGateSql('noise', t.database), params: { ...base, sub_window_seconds: windowSeconds } },
+    { name: 'noise_sub_windows', sql: loadGateSql('noise', t.database), params: { ...base, sub_window_seconds: t.window.subWindowSeconds } },
   ];
-  const [totalsRows, subRows, latWindowRows, latSubRows] = await Promise.all(executed.map((e) => runner.query<Row>(e.sql, e.params)));
+  const [totalsRows, subRows, latWindowRows, latSubRows, noiseWindowRows, noiseSubRows] = await Promise.all(executed.map((e) => runner.query<Row>(e.sql, e.params)));
+  const noiseOf = new Map((noiseWindowRows ?? []).filter((r) => Number(r.sub_window) === 0).map((r) => [`${String(r.dimension)}\u0000${String(r.value)}`, toNoise(r)]));
+  const noiseBySub = new Map((noiseSubRows ?? []).filter((r) => r.dimension === '__all__').map((r) => [Number(r.sub_window), toNoise(r)]));
   const latBySub = new Map((latSubRows ?? []).map((r) => [Number(r.sub_window), toLatency(r)]));
   const latWindow = (latWindowRows ?? []).find((r) => Number(r.sub_window) === 0);
   const overallRow = (totalsRows ?? []).find((r) => r.dimension === '__all__');
   const segments: SegmentTotals[] = (totalsRows ?? [])
     .filter((r) => r.dimension !== '__all__')
-    .map((r) => ({ ...toTotals(r), dimension: String(r.dimension), value: String(r.value) }));
+    .map((r) => ({ ...toTotals(r), dimension: String(r.dimension), value: String(r.value), noise: noiseOf.get(`${String(r.dimension)}\u0000${String(r.value)}`) ?? null }));
   const subWindows: SubWindowTotals[] = (subRows ?? []).map((r) => ({
     ...toTotals(r),
     index: Number(r.sub_window),
     latency: latBySub.get(Number(r.sub_window)) ?? null,
+    noise: noiseBySub.get(Number(r.sub_window)) ?? null,
   }));
   const input: GateInput = {
     window: t.window,
-    overall: { ...(overallRow ? toTotals(overallRow) : EMPTY_TOTALS), latency: latWindow ? toLatency(latWindow) : null },
+    overall: { ...(overallRow ? toTotals(overallRow) : EMPTY_TOTALS), latency: latWindow ? toLatency(latWindow) : null, noise: noiseOf.get('__all__\u0000__all__') ?? null },
     primaryVersions: Array.isArray(overallRow?.primary_versions) ? (overallRow.primary_versions as unknown[]).map(String) : [],
     subWindows,
     segments,
@@ -71,6 +76,18 @@ function toTotals(r: Row): Totals {
     primaryCostUsd: num(r.primary_cost_usd),
     firstMinute: typeof r.first_minute === 'string' ? r.first_minute : null,
     lastMinute: typeof r.last_minute === 'string' ? r.last_minute : null,
+  };
+}
+
+function toNoise(r: Row): NoiseCounts | null {
+  const paired = num(r.paired);
+  if (paired === 0) return null;
+  return {
+    paired,
+    bothAgree: num(r.both_agree),
+    candidateOnlyAgree: num(r.candidate_only_agree),
+    reproducedOnlyAgree: num(r.reproduced_only_agree),
+    neitherAgree: num(r.neither_agree),
   };
 }
 

@@ -16,12 +16,23 @@ export interface Totals {
   readonly candidateP99Ms: number | null;
   /** Compute and queue latency from latency_1m (window and sub-windows only; null elsewhere or without data). */
   readonly latency?: LatencyFigures | null;
+  /** The noise-floor table from noise_1m; null when the primary was not re-scored in this scope. */
+  readonly noise?: NoiseCounts | null;
   readonly primaryP99Ms: number | null;
   readonly candidateCostUsd: number;
   readonly primaryCostUsd: number;
   /** 'YYYY-MM-DD hh:mm:ss' UTC, null when the scope has no row. */
   readonly firstMinute: string | null;
   readonly lastMinute: string | null;
+}
+
+/** Rows where both the candidate and the re-scored primary answered, by who agrees with the logged primary. */
+export interface NoiseCounts {
+  readonly paired: number;
+  readonly bothAgree: number;
+  readonly candidateOnlyAgree: number;
+  readonly reproducedOnlyAgree: number;
+  readonly neitherAgree: number;
 }
 
 /** One scope's candidate latency, split (src/gate/sql/latency.sql). */
@@ -114,6 +125,8 @@ export interface SegmentFinding {
   readonly pValue: number | null;
   readonly adjustedPValue: number | null;
   readonly result: 'pass' | 'fail' | 'insufficient';
+  /** Set when the value was tested against its noise floor (excess disagreement) instead of plain agreement. */
+  readonly excess?: { readonly candidateDisagreement: number; readonly noiseFloor: number; readonly excess: number; readonly lower: number; readonly upper: number };
 }
 
 export interface SubWindowSummary {

@@ -93,6 +93,12 @@ function fillComparison(row: OutcomeRow, req: RequestSide, prim: PrimarySide, o:
     row.score_delta = c.delta;
   }
   row.sampled = !c.agree ? 0 : sampled(req.msg.request_id, o.agreementSampleRate) ? 1 : 0;
+  // The noise floor: the same artifact as production, on the same features, against what production logged.
+  const rep = req.reproduced;
+  if (rep && rep.ok) {
+    row.reproduced = 1;
+    row.reproduced_agree = compare(o.task, rep, prim.output).agree ? 1 : 0;
+  }
   // Raw outputs and features are for analysts, in shadow.disagreements: serialising them for every
   // agreeing row would cost CPU on the hot path and storage for nothing.
   if (!c.agree || row.sampled) {

@@ -32,6 +32,10 @@ export interface OutcomeRow {
   /** Time before scoring (micro-batch wait, event-loop stalls): processor health (migration 000031). */
   candidate_queue_ms: number;
   primary_latency_ms: number;
+  /** 1 when the primary's artifact was re-scored and both it and the logged primary answered (migration 000034). */
+  reproduced: 0 | 1;
+  /** The re-scored primary agrees with the logged primary (migration 000035). */
+  reproduced_agree: 0 | 1;
   candidate_cost_usd: number;
   primary_cost_usd: number;
   features: string;
@@ -83,6 +87,8 @@ export function emptyRow(): OutcomeRow {
     candidate_compute_ms: 0,
     candidate_queue_ms: 0,
     primary_latency_ms: 0,
+    reproduced: 0,
+    reproduced_agree: 0,
     candidate_cost_usd: 0,
     primary_cost_usd: 0,
     features: '',

@@ -84,7 +84,7 @@ describe('gate command', () => {
     assert.equal(row?.source, 'http');
     assert.equal(row?.promotion_id, '');
     const sql = JSON.parse(row?.sql ?? '[]') as { name: string; sql: string; params: Record<string, unknown> }[];
-    assert.deepEqual(sql.map((s) => s.name), ['window_totals', 'sub_windows', 'latency_window', 'latency_sub_windows']);
+    assert.deepEqual(sql.map((s) => s.name), ['window_totals', 'sub_windows', 'latency_window', 'latency_sub_windows', 'noise_window', 'noise_sub_windows']);
     assert.match(sql[0]?.sql ?? '', /FROM shadow\.stats_1m/);
     assert.deepEqual(sql[0]?.params, { model: 'diagnosis', candidate: 'v10', start: '2025-03-01 00:00:00', end: '2025-03-08 00:00:00' });
     assert.equal(JSON.parse(row?.thresholds ?? '{}').evidence.minComparisons, 1000);

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { GateConfigSchema, runGate, type GateConfig, type GateReport } from '../../src/gate/index.ts';
 import { createStoreRunner, type QueryRunner } from '../../src/query/index.ts';
 import type { Store } from '../../src/sinks/clickhouse/client.ts';
-import { DAY_MS, GOOD, HOUR, openTempStore, seed, type SeedSpec } from './seed.ts';
+import { DAY_MS, GOOD, HOUR, openTempStore, seed, seedNoise, type SeedSpec } from './seed.ts';
 
 // Every decision path of the gate, on stats seeded to known values in a real (embedded) ClickHouse.
 // The window is the 7 days before END; rows are seeded hourly, 100 comparisons each unless stated.
@@ -261,6 +261,44 @@ describe('gate decisions', () => {
         'agreement 0.9500 not yet shown >= 0.9500 (95% lower bound 0.9310)',
         "candidate error rate minus primary's (0.0000) = 0.0000 not yet shown <= 0.0050 (95% upper bound 0.0056)",
       ),
+    ]);
+  });
+
+  // Issue 13 (2): the noise floor. The logged primary is flipped on 6 % of requests; the candidate is the
+  // primary's own model, so it disagrees exactly where the re-scored primary does.
+  const NOISY = { ...GOOD, agreements: 94 };
+  const FLOOR = { both_agree: 94, candidate_only_agree: 0, reproduced_only_agree: 0, neither_agree: 6 };
+
+  it('holds, not rejects, an identical candidate behind a primary that reproduces only 94 % of its logs', async () => {
+    await seed(store, week('noisy-primary', { values: NOISY }));
+    await seedNoise(store, week('noisy-primary'), FLOOR);
+    const r = await gate('noisy-primary');
+    assert.equal(r.decision, 'HOLD');
+    const note = 'primary reproduces only 94.0% of its logged labels on mirrored traffic (95% upper bound 94.3% < 99.0%): the comparison is mostly noise';
+    assert.equal(r.reasons[0], `window: ${note} → check the mirror and feature pipeline: the mirrored features, the artifact (primary.path or the registry's production version) or a nondeterministic primary differ from what production served`);
+    assert.equal(r.reasons.length, 8, 'the window and each of the 7 days');
+    const excess = r.criteria.find((c) => c.id === 'excess_disagreement' && c.scope === 'window');
+    assert.equal(excess?.result, 'pass');
+    assert.equal(excess?.measured, 0);
+    assert.equal(excess?.note, 'disagreement 6.0% vs noise floor 6.0%: excess 0.0% (95% upper bound 0.0%) <= 2.0% (plain agreement 0.9400, not judged)');
+    assert.equal(r.criteria.some((c) => c.id === 'agreement'), false, 'plain agreement is not judged where the floor is measured');
+  });
+
+  it('rejects, naming the segment, a candidate 5 points worse than the noise floor in one segment', async () => {
+    await seed(store, week('noisy-br', { values: NOISY }));
+    await seedNoise(store, week('noisy-br'), { ...FLOOR, both_agree: 93, reproduced_only_agree: 1 });
+    await seed(store, week('noisy-br', { dimension: 'country', value: 'US', values: { ...NOISY, compared: 80, both_ok: 80, agreements: 75, candidate_scored: 80, primary_answered: 80 } }));
+    await seedNoise(store, week('noisy-br', { dimension: 'country', value: 'US' }), { both_agree: 75, candidate_only_agree: 0, reproduced_only_agree: 0, neither_agree: 5 });
+    // BR: the re-scored primary disagrees with the logs on 5 % (1 of 20 per hour), the candidate on 10 %.
+    // Bound and p checked with test/gate/reference/paired_reference.py on (168, 168, 0, 3024):
+    // lower 0.04397, p = 2.2e-16 (BH over the 2 values tested: 4.4e-16).
+    await seed(store, week('noisy-br', { dimension: 'country', value: 'BR', values: { ...NOISY, compared: 20, both_ok: 20, agreements: 18, candidate_scored: 20, primary_answered: 20 } }));
+    await seedNoise(store, week('noisy-br', { dimension: 'country', value: 'BR' }), { both_agree: 18, candidate_only_agree: 0, reproduced_only_agree: 1, neither_agree: 1 });
+    const r = await gate('noisy-br');
+    assert.equal(r.decision, 'REJECT', r.reasons.join('\n'));
+    assert.deepEqual(r.reasons, [
+      'segment country=BR: disagreement 10.0% vs noise floor 5.0%: excess 5.0% exceeds 2.0% (benjamini-hochberg adjusted p 4.4e-16 < 0.050; 95% lower bound 4.4%, n=3360) → ' +
+        'candidate regression in country=BR beyond the noise floor; do not promote',
     ]);
   });
 });

@@ -103,5 +103,28 @@ async function seedLatency(store: Store, s: SeedSpec): Promise<void> {
   });
 }
 
+/** The noise-floor table per row of `s` (noise_1m): who agrees with the logged primary. */
+export interface NoiseValues {
+  both_agree: number;
+  candidate_only_agree: number;
+  reproduced_only_agree: number;
+  neither_agree: number;
+}
+
+export async function seedNoise(store: Store, s: SeedSpec, v: NoiseValues): Promise<void> {
+  const paired = v.both_agree + v.candidate_only_agree + v.reproduced_only_agree + v.neither_agree;
+  await store.client.command({
+    query: `INSERT INTO shadow.noise_1m (minute, model, primary_version, candidate_version, dimension, value, paired, both_agree,
+        candidate_only_agree, reproduced_only_agree, neither_agree)
+      SELECT toDateTime({from:UInt32}, 'UTC') + number * {step:UInt32}, {model:String}, {primary:String}, {candidate:String},
+        {dimension:String}, {value:String}, ${paired}, ${v.both_agree}, ${v.candidate_only_agree}, ${v.reproduced_only_agree}, ${v.neither_agree}
+      FROM numbers({rows:UInt32})`,
+    query_params: {
+      from: Math.floor(s.from.getTime() / 1000), step: s.everyMinutes * 60, model: s.model, primary: s.primary ?? 'v9', candidate: s.candidate,
+      dimension: s.dimension ?? '__all__', value: s.value ?? '__all__', rows: s.rows,
+    },
+  });
+}
+
 export const HOUR = 60;
 export const DAY_MS = 86_400_000;
