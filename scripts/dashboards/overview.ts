@@ -123,6 +123,37 @@ ORDER BY time`,
     }),
   );
   d.withPanel(
+    timeseries(q, {
+      title: 'Noise floor: disagreement beyond the primary\'s own',
+      description: `Where the primary's artifact is re-scored on the mirrored features (primary.path, or the registry's production version): how often it disagrees with its own logged answers (the noise floor: feature skew, nondeterminism, a stale artifact), how often the candidate disagrees with them, and the difference (excess disagreement, the figure the gate judges with Newcombe's paired bound instead of plain agreement). Dashed: gate.noise.maxExcessDisagreement (${num(g.noise.maxExcessDisagreement)}) and 1 - gate.noise.minReproduction (${num(1 - g.noise.minReproduction)}): a floor above it makes the gate hold ("the comparison is mostly noise"). Empty when the primary is not re-scored.`,
+      sql: `SELECT
+    time,
+    (neither + cand_only) / paired AS noise_floor,
+    (neither + rep_only) / paired AS candidate_disagreement,
+    (rep_only - cand_only) / paired AS excess_disagreement,
+    ${num(g.noise.maxExcessDisagreement)} AS gate_max_excess_disagreement,
+    ${num(1 - g.noise.minReproduction)} AS gate_max_noise_floor
+FROM
+(
+    SELECT
+        $__timeInterval(minute) AS time,
+        sum(paired) AS paired,
+        sum(neither_agree) AS neither,
+        sum(candidate_only_agree) AS cand_only,
+        sum(reproduced_only_agree) AS rep_only
+    FROM ${DB}.noise_1m
+    WHERE ${OVERALL}
+    GROUP BY time
+    HAVING paired > 0
+)
+ORDER BY time`,
+      columns: ['time', 'noise_floor', 'candidate_disagreement', 'excess_disagreement', 'gate_max_excess_disagreement', 'gate_max_noise_floor'],
+      span: 12,
+      height: 9,
+      unit: 'percentunit',
+    }),
+  );
+  d.withPanel(
     table(q, {
       title: 'Agreement by segment value (worst first)',
       description: `Per value of the selected dimension: comparisons, disagreements, agreement and its ${num(g.confidence * 100)}% Wilson bounds. Sorted by the upper bound, so a value is at the top only if it is bad with evidence; values with fewer than ${minSegment} comparisons (gate.segments.minComparisons) say "too few to judge" instead of looking bad. Click a value to open the drill-down.`,

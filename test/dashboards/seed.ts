@@ -30,7 +30,12 @@ export interface Seeded {
 export async function seedThroughPipeline(opts: { count?: number } = {}): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'shadow-dashboards-'));
   // A larger agreement sample than production's 1 % so the feature contrast has rows to compare.
-  const config = testConfig({ clickhouse: { dataDir: join(dir, 'data') }, sink: { agreementSampleRate: 0.2 } });
+  // primary.path: the primary's artifact is re-scored, so the noise-floor table (noise_1m) has rows too.
+  const config = testConfig({
+    clickhouse: { dataDir: join(dir, 'data') },
+    sink: { agreementSampleRate: 0.2 },
+    primary: { path: join(REPO, `fixtures/models/${MODEL}/${PRIMARY}.onnx`) },
+  });
   const now = new Date();
   const count = opts.count ?? 3000;
   const traffic = generateTraffic({
