@@ -189,3 +189,60 @@ export function pValueExcessAbove(t: PairedTable, margin: number): number {
   const z = (lo + hi) / 2;
   return above ? 1 - normalCdf(z) : normalCdf(z);
 }
+
+/** P(X >= k) for X ~ Binomial(n, p), summed in log space (exact for the n of a day's labels). */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  const logP = Math.log(p);
+  const logQ = Math.log1p(-p);
+  let logC = logChoose(n, k);
+  let sum = 0;
+  for (let i = k; i <= n; i++) {
+    sum += Math.exp(logC + i * logP + (n - i) * logQ);
+    logC += Math.log(n - i) - Math.log(i + 1);
+  }
+  return Math.min(1, sum);
+}
+
+/** P(X <= k) for X ~ Binomial(n, p). */
+export function binomialLowerTail(k: number, n: number, p: number): number {
+  return binomialUpperTail(n - k, n, 1 - p);
+}
+
+function logChoose(n: number, k: number): number {
+  return logFactorial(n) - logFactorial(k) - logFactorial(n - k);
+}
+
+const LOG_FACT: number[] = [0];
+function logFactorial(n: number): number {
+  for (let i = LOG_FACT.length; i <= n; i++) LOG_FACT[i] = (LOG_FACT[i - 1] as number) + Math.log(i);
+  return LOG_FACT[n] as number;
+}
+
+/**
+ * McNemar's exact test on the discordant pairs of a paired 2x2 table of correct answers, with a margin on
+ * the accuracy difference d = acc_candidate - acc_primary = (c - b) / n, where b = only the primary right,
+ * c = only the candidate right, n = all labelled pairs. Conditional on m = b + c discordant pairs,
+ * c ~ Binomial(m, theta) with theta = P(candidate right | discordant); at d = -margin,
+ * theta0 = 1/2 - margin * n / (2m) (the discordance rate m/n plugged in: the conditional exact
+ * non-inferiority test of e.g. Liu, Hsueh, Hsieh & Chen, Stat Med 2002). margin = 0 is the classic exact
+ * McNemar test (theta0 = 1/2).
+ *  - nonInferiority: one-sided p of H0 d <= -margin vs H1 d > -margin = P(X >= c | theta0)
+ *  - inferiority:    one-sided p of H0 d >= -margin vs H1 d < -margin = P(X <= c | theta0)
+ *  - superiority:    one-sided p of H0 d <= 0 vs H1 d > 0 = P(X >= c | 1/2)
+ * Checked against scipy.stats.binomtest in test/gate/stats.test.ts.
+ */
+export function mcnemarExact(b: number, c: number, n: number, margin: number): { nonInferiority: number; inferiority: number; superiority: number; theta0: number } {
+  const m = b + c;
+  if (m === 0) return { nonInferiority: margin > 0 ? 0 : 1, inferiority: 1, superiority: 1, theta0: 0.5 };
+  const theta0 = Math.max(0, Math.min(1, 0.5 - (margin * n) / (2 * m)));
+  return {
+    nonInferiority: binomialUpperTail(c, m, theta0),
+    inferiority: binomialLowerTail(c, m, theta0),
+    superiority: binomialUpperTail(c, m, 0.5),
+    theta0,
+  };
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { benjaminiHochberg, bonferroni, newcombeDifference, newcombePairedDifference, normalCdf, normalQuantile, pValueBelow, pValueExcessAbove, wilson } from '../../src/gate/stats.ts';
+import { benjaminiHochberg, bonferroni, newcombeDifference, mcnemarExact, newcombePairedDifference, normalCdf, normalQuantile, pValueBelow, pValueExcessAbove, wilson } from '../../src/gate/stats.ts';
 
 // Known values: scipy.stats.norm, R's p.adjust, and the Wilson/Newcombe formulas as published
 // (Newcombe 1998, table II: 56/70 vs 48/80 gives 0.0524 to 0.3339 at 95 %).
@@ -129,5 +129,33 @@ describe('paired difference (excess disagreement over the noise floor)', () => {
     const lower = newcombePairedDifference(table, normalQuantile(0.95)).lower; // 0.0280
     assert.ok(pValueExcessAbove(table, lower - 1e-4) < 0.05);
     assert.ok(pValueExcessAbove(table, lower + 1e-4) > 0.05);
+  });
+});
+
+// Issue 13 (3): labels. b = only the primary right, c = only the candidate right, n = labelled pairs.
+describe('McNemar exact test with a margin (labels)', () => {
+  it('matches scipy.stats.binomtest on the discordant pairs', () => {
+    // test/gate/reference/mcnemar_reference.py: binomtest(c, b + c, theta0, alternative=...).pvalue
+    const cases: [number, number, number, number, number, number, number, number][] = [
+      // b, c, n, margin, theta0, nonInferiority, inferiority, superiority
+      [30, 12, 812, 0, 0.5, 0.9985563760128571, 0.003957948667448363, 0.9985563760128571],
+      [30, 12, 812, 0.01, 0.4033333333333333, 0.9590101115074375, 0.07932562852036218, 0.9985563760128571],
+      [12, 30, 812, 0.01, 0.4033333333333333, 4.453446469706691e-5, 0.9999887610673641, 0.003957948667448363],
+      [40, 25, 900, 0.02, 0.36153846153846153, 0.3939534637136579, 0.700082017313227, 0.9768232628335444],
+      [5, 5, 100, 0, 0.5, 0.623046875, 0.623046875, 0.623046875],
+      [150, 100, 5000, 0.005, 0.45, 0.9512765224974602, 0.063122868728707, 0.9993934618674185],
+    ];
+    for (const [b, c, n, margin, theta0, nonInf, inf, sup] of cases) {
+      const r = mcnemarExact(b, c, n, margin);
+      const what = `b=${b} c=${c} n=${n} margin=${margin}`;
+      close(r.theta0, theta0, 1e-12, `theta0 ${what}`);
+      close(r.nonInferiority, nonInf, 1e-9 * Math.max(1, nonInf), `nonInferiority ${what}`);
+      close(r.inferiority, inf, 1e-9, `inferiority ${what}`);
+      close(r.superiority, sup, 1e-9, `superiority ${what}`);
+    }
+  });
+
+  it('treats no discordant pair as no evidence either way at margin 0', () => {
+    assert.deepEqual(mcnemarExact(0, 0, 500, 0), { nonInferiority: 1, inferiority: 1, superiority: 1, theta0: 0.5 });
   });
 });
