@@ -6,6 +6,9 @@ import type { Criterion } from './types.ts';
 
 export function actionFor(c: Criterion, cfg: GateConfig): string | null {
   if (c.result !== 'fail' && c.result !== 'inconclusive') return null;
+  if (c.kind === 'coverage' && c.note.includes('candidate better on labels')) {
+    return 'the disagreement looks like the candidate being right: check shadow.disagreements against the labels, then promote with gate.labels.overrideAgreement: true';
+  }
   if (c.result === 'inconclusive') return c.id === 'primary_reproduction' ? 'keep shadowing, and check the mirror if the reproduction rate stays low' : inconclusive(c);
   switch (c.id) {
     case 'unmatched_rate':
@@ -38,6 +41,10 @@ export function actionFor(c: Criterion, cfg: GateConfig): string | null {
     case 'latency_p99':
     case 'latency_p99_vs_primary':
       return 'the model itself is too slow (processor queueing is not counted): make it cheaper or serve it on faster hardware, or raise gate.latency if the budget changed';
+    case 'labels':
+      return 'the candidate is less accurate than production on ground truth: do not promote';
+    case 'segment_labels':
+      return `candidate regression in ${c.scope.replace(/^segment /, '')} on ground truth; do not promote`;
     case 'cost_per_inference':
     case 'cost_vs_primary':
       return 'check candidate.pricing; if it is right, the candidate costs too much per inference to promote';
@@ -47,6 +54,7 @@ export function actionFor(c: Criterion, cfg: GateConfig): string | null {
 }
 
 function inconclusive(c: Criterion): string {
+  if (c.id === 'labels') return 'keep collecting labels: McNemar\'s test needs more discordant pairs to decide';
   return c.id.startsWith('segment')
     ? 'keep shadowing: this segment needs more comparisons before it can be judged'
     : 'keep shadowing: more comparisons will narrow the bound until it decides';

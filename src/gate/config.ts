@@ -56,6 +56,23 @@ const noise = z
   })
   .strict();
 
+const labels = z
+  .object({
+    /**
+     * Non-inferiority margin on accuracy: the candidate may be at most this much less accurate than the
+     * primary on labelled requests (McNemar's exact test on the discordant pairs, src/gate/stats.ts).
+     */
+    maxAccuracyDrop: rate.default(0.01),
+    /** Labelled requests a scope (window, sub-window, segment value) needs before labels are judged there. */
+    minLabels: z.number().int().min(1).default(200),
+    /**
+     * When labels show the candidate significantly MORE accurate while agreement (or excess disagreement)
+     * fails: true lets labels win (PROMOTE possible); false HOLDs with that explanation.
+     */
+    overrideAgreement: z.boolean().default(false),
+  })
+  .strict();
+
 const errors = z
   .object({
     /** Candidate error rate ceiling, judged by its Wilson bound. */
@@ -119,6 +136,7 @@ export const GateConfigSchema = z
     coverage: coverage.default(coverage.parse({})),
     agreement: agreement.default(agreement.parse({})),
     noise: noise.default(noise.parse({})),
+    labels: labels.default(labels.parse({})),
     errors: errors.default(errors.parse({})),
     latency: latency.default(latency.parse({})),
     cost: cost.default(cost.parse({})),

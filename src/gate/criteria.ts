@@ -1,5 +1,6 @@
 import type { GateConfig } from './config.ts';
 import { ms, pct, rate, usd } from './format-values.ts';
+import { labelsCriterion } from './labels.ts';
 import { noiseCriteria } from './noise.ts';
 import { newcombeDifference, wilson } from './stats.ts';
 import type { Criterion, CriterionKind, Result, Totals } from './types.ts';
@@ -26,6 +27,7 @@ export function scopeCriteria(t: Totals, scope: string, ctx: CriteriaContext): C
     latencyVsPrimary(t, scope, ctx),
     costBudget(t, scope, ctx),
     costVsPrimary(t, scope, ctx),
+    ...(t.labels ? [labelsCriterion(t, scope, ctx.cfg)].filter((c): c is Criterion => c !== null) : []),
   ];
 }
 

@@ -1,4 +1,5 @@
 import { actionFor, reasonOf } from './actions.ts';
+import { applyLabelOverride, segmentLabelCriteria } from './labels.ts';
 import { durationSeconds, type GateConfig } from './config.ts';
 import { scopeCriteria, type CriteriaContext } from './criteria.ts';
 import { minuteUtc } from './format-values.ts';
@@ -19,7 +20,8 @@ export function evaluateGate(input: GateInput, cfg: GateConfig): GateEvaluation 
   const windowCriteria = [minComparisons(input.overall, cfg), ...edgeCoverage(input, cfg), ...scopeCriteria(input.overall, 'window', ctx)];
   const { criteria: subCriteria, summaries } = evaluateSubWindows(input, ctx);
   const seg = evaluateSegments(input.segments, cfg, ctx.z);
-  const criteria = [...windowCriteria, ...subCriteria, ...seg.criteria].map((c) => ({ ...c, action: actionFor(c, cfg) }));
+  const judged = applyLabelOverride([...windowCriteria, ...subCriteria, ...seg.criteria, ...segmentLabelCriteria(input.segments, cfg)], cfg);
+  const criteria = judged.map((c) => ({ ...c, action: actionFor(c, cfg) }));
   const { decision, decisive } = decide(criteria);
   return {
     decision,

@@ -1,6 +1,6 @@
 import type { QueryRunner } from '../query/index.ts';
 import { loadGateSql } from './sql.ts';
-import { EMPTY_TOTALS, type GateInput, type LatencyFigures, type NoiseCounts, type GateWindow, type SegmentTotals, type SubWindowTotals, type Totals } from './types.ts';
+import { EMPTY_TOTALS, type GateInput, type LabelCounts, type LabelSummary, type LatencyFigures, type NoiseCounts, type GateWindow, type SegmentTotals, type SubWindowTotals, type Totals } from './types.ts';
 
 /** One statement as run: the audit record keeps exactly this. */
 export interface ExecutedSql {
@@ -29,8 +29,15 @@ export async function fetchGateInput(runner: QueryRunner, t: FetchTarget): Promi
     { name: 'latency_sub_windows', sql: loadGateSql('latency', t.database), params: { ...base, sub_window_seconds: t.window.subWindowSeconds } },
     { name: 'noise_window', sql: loadGateSql('noise', t.database), params: { ...base, sub_window_seconds: windowSeconds } },
     { name: 'noise_sub_windows', sql: loadGateSql('noise', t.database), params: { ...base, sub_window_seconds: t.window.subWindowSeconds } },
+    { name: 'labels_window', sql: loadGateSql('labels', t.database), params: { ...base, sub_window_seconds: windowSeconds } },
+    { name: 'labels_sub_windows', sql: loadGateSql('labels', t.database), params: { ...base, sub_window_seconds: t.window.subWindowSeconds } },
+    { name: 'labels_summary', sql: loadGateSql('labels_summary', t.database), params: { model: t.model } },
   ];
-  const [totalsRows, subRows, latWindowRows, latSubRows, noiseWindowRows, noiseSubRows] = await Promise.all(executed.map((e) => runner.query<Row>(e.sql, e.params)));
+  const [totalsRows, subRows, latWindowRows, latSubRows, noiseWindowRows, noiseSubRows, labelWindowRows, labelSubRows, labelSummaryRows] = await Promise.all(
+    executed.map((e) => runner.query<Row>(e.sql, e.params)),
+  );
+  const labelsOf = new Map((labelWindowRows ?? []).filter((r) => Number(r.sub_window) === 0).map((r) => [`${String(r.dimension)}\u0000${String(r.value)}`, toLabels(r)]));
+  const labelsBySub = new Map((labelSubRows ?? []).filter((r) => r.dimension === '__all__').map((r) => [Number(r.sub_window), toLabels(r)]));
   const noiseOf = new Map((noiseWindowRows ?? []).filter((r) => Number(r.sub_window) === 0).map((r) => [`${String(r.dimension)}\u0000${String(r.value)}`, toNoise(r)]));
   const noiseBySub = new Map((noiseSubRows ?? []).filter((r) => r.dimension === '__all__').map((r) => [Number(r.sub_window), toNoise(r)]));
   const latBySub = new Map((latSubRows ?? []).map((r) => [Number(r.sub_window), toLatency(r)]));
@@ -38,19 +45,21 @@ export async function fetchGateInput(runner: QueryRunner, t: FetchTarget): Promi
   const overallRow = (totalsRows ?? []).find((r) => r.dimension === '__all__');
   const segments: SegmentTotals[] = (totalsRows ?? [])
     .filter((r) => r.dimension !== '__all__')
-    .map((r) => ({ ...toTotals(r), dimension: String(r.dimension), value: String(r.value), noise: noiseOf.get(`${String(r.dimension)}\u0000${String(r.value)}`) ?? null }));
+    .map((r) => ({ ...toTotals(r), dimension: String(r.dimension), value: String(r.value), noise: noiseOf.get(`${String(r.dimension)}\u0000${String(r.value)}`) ?? null, labels: labelsOf.get(`${String(r.dimension)}\u0000${String(r.value)}`) ?? null }));
   const subWindows: SubWindowTotals[] = (subRows ?? []).map((r) => ({
     ...toTotals(r),
     index: Number(r.sub_window),
     latency: latBySub.get(Number(r.sub_window)) ?? null,
     noise: noiseBySub.get(Number(r.sub_window)) ?? null,
+    labels: labelsBySub.get(Number(r.sub_window)) ?? null,
   }));
   const input: GateInput = {
     window: t.window,
-    overall: { ...(overallRow ? toTotals(overallRow) : EMPTY_TOTALS), latency: latWindow ? toLatency(latWindow) : null, noise: noiseOf.get('__all__\u0000__all__') ?? null },
+    overall: { ...(overallRow ? toTotals(overallRow) : EMPTY_TOTALS), latency: latWindow ? toLatency(latWindow) : null, noise: noiseOf.get('__all__\u0000__all__') ?? null, labels: labelsOf.get('__all__\u0000__all__') ?? null },
     primaryVersions: Array.isArray(overallRow?.primary_versions) ? (overallRow.primary_versions as unknown[]).map(String) : [],
     subWindows,
     segments,
+    labelSummary: toLabelSummary(labelSummaryRows?.[0]),
   };
   return { input, executed };
 }
@@ -77,6 +86,17 @@ function toTotals(r: Row): Totals {
     firstMinute: typeof r.first_minute === 'string' ? r.first_minute : null,
     lastMinute: typeof r.last_minute === 'string' ? r.last_minute : null,
   };
+}
+
+function toLabels(r: Row): LabelCounts | null {
+  const labelled = num(r.labelled);
+  if (labelled === 0) return null;
+  return { labelled, bothRight: num(r.both_right), onlyPrimaryRight: num(r.only_primary_right), onlyCandidateRight: num(r.only_candidate_right), bothWrong: num(r.both_wrong) };
+}
+
+function toLabelSummary(r: Row | undefined): LabelSummary | null {
+  if (!r || num(r.valid) + num(r.invalid) === 0) return null;
+  return { valid: num(r.valid), requests: num(r.requests), duplicates: num(r.duplicates), unknown: num(r.unknown), invalid: num(r.invalid) };
 }
 
 function toNoise(r: Row): NoiseCounts | null {

@@ -20,6 +20,11 @@ export function formatReport(r: GateReport): string {
   lines.push(`sub-windows (${r.window.subWindow} each, every one must pass):`);
   lines.push(table(['#', 'from', 'comparisons', 'result', 'not passing'], r.subWindows.map((s) => [String(s.index + 1), s.start.slice(0, 16).replace('T', ' '), String(s.compared), MARK[s.result], s.failing.join(', ')])));
   lines.push('');
+  if (r.labels) {
+    const l = r.labels;
+    lines.push(`labels: ${l.valid} valid message(s) for ${l.requests} request(s): ${l.duplicates} duplicate(s) not counted again, ${l.unknown} for unknown or expired requests, ${l.invalid} invalid`);
+    lines.push('');
+  }
   lines.push(...latencyLines(r));
   lines.push('');
   const s = r.segments;

@@ -3,7 +3,7 @@ import type { QueryRunner } from '../query/index.ts';
 import type { GateConfig } from './config.ts';
 import { evaluateGate, gateWindow } from './decide.ts';
 import { fetchGateInput, type ExecutedSql } from './fetch.ts';
-import type { GateEvaluation } from './types.ts';
+import type { GateEvaluation, LabelSummary } from './types.ts';
 
 export interface GateRequest {
   readonly model: string;
@@ -44,6 +44,8 @@ export interface GateReport extends GateEvaluation {
   readonly window: { readonly start: string; readonly end: string; readonly length: string; readonly subWindow: string };
   readonly thresholds: GateConfig;
   readonly sql: readonly ExecutedSql[];
+  /** How every label message of the model was counted (exactly once); null without labels. */
+  readonly labels: LabelSummary | null;
   /** Latency figures side by side: what the gate judged (compute) and what it only reports. */
   readonly latency: {
     readonly candidateComputeP99Ms: number | null;
@@ -69,6 +71,7 @@ export async function runGate(runner: QueryRunner, req: GateRequest): Promise<Ga
     ...evaluation,
     thresholds: req.config,
     sql: executed,
+    labels: input.labelSummary ?? null,
     latency: {
       candidateComputeP99Ms: input.overall.latency?.computeP99Ms ?? null,
       candidateQueueP99Ms: input.overall.latency?.queueP99Ms ?? null,

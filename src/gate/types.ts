@@ -18,6 +18,8 @@ export interface Totals {
   readonly latency?: LatencyFigures | null;
   /** The noise-floor table from noise_1m; null when the primary was not re-scored in this scope. */
   readonly noise?: NoiseCounts | null;
+  /** Late ground-truth labels joined to this scope's predictions; null when none. */
+  readonly labels?: LabelCounts | null;
   readonly primaryP99Ms: number | null;
   readonly candidateCostUsd: number;
   readonly primaryCostUsd: number;
@@ -33,6 +35,24 @@ export interface NoiseCounts {
   readonly candidateOnlyAgree: number;
   readonly reproducedOnlyAgree: number;
   readonly neitherAgree: number;
+}
+
+/** The paired 2x2 table of correct answers on labelled requests (src/gate/sql/labels.sql). */
+export interface LabelCounts {
+  readonly labelled: number;
+  readonly bothRight: number;
+  readonly onlyPrimaryRight: number;
+  readonly onlyCandidateRight: number;
+  readonly bothWrong: number;
+}
+
+/** How every label message was counted (src/gate/sql/labels_summary.sql). */
+export interface LabelSummary {
+  readonly valid: number;
+  readonly requests: number;
+  readonly duplicates: number;
+  readonly unknown: number;
+  readonly invalid: number;
 }
 
 /** One scope's candidate latency, split (src/gate/sql/latency.sql). */
@@ -80,6 +100,8 @@ export interface GateInput {
   readonly primaryVersions: readonly string[];
   readonly subWindows: readonly SubWindowTotals[];
   readonly segments: readonly SegmentTotals[];
+  /** Label messages as counted; null when the model has none. */
+  readonly labelSummary?: LabelSummary | null;
 }
 
 export type Decision = 'PROMOTE' | 'HOLD' | 'REJECT';

@@ -84,7 +84,7 @@ describe('gate command', () => {
     assert.equal(row?.source, 'http');
     assert.equal(row?.promotion_id, '');
     const sql = JSON.parse(row?.sql ?? '[]') as { name: string; sql: string; params: Record<string, unknown> }[];
-    assert.deepEqual(sql.map((s) => s.name), ['window_totals', 'sub_windows', 'latency_window', 'latency_sub_windows', 'noise_window', 'noise_sub_windows']);
+    assert.deepEqual(sql.map((s) => s.name), ['window_totals', 'sub_windows', 'latency_window', 'latency_sub_windows', 'noise_window', 'noise_sub_windows', 'labels_window', 'labels_sub_windows', 'labels_summary']);
     assert.match(sql[0]?.sql ?? '', /FROM shadow\.stats_1m/);
     assert.deepEqual(sql[0]?.params, { model: 'diagnosis', candidate: 'v10', start: '2025-03-01 00:00:00', end: '2025-03-08 00:00:00' });
     assert.equal(JSON.parse(row?.thresholds ?? '{}').evidence.minComparisons, 1000);
@@ -95,7 +95,7 @@ describe('gate command', () => {
     assert.equal(r.code, 1, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(report), [
-      'decisionId', 'decidedAt', 'model', 'candidate', 'primaryVersions', 'window', 'decision', 'reasons', 'criteria', 'subWindows', 'segments', 'thresholds', 'sql', 'latency',
+      'decisionId', 'decidedAt', 'model', 'candidate', 'primaryVersions', 'window', 'decision', 'reasons', 'criteria', 'subWindows', 'segments', 'thresholds', 'sql', 'labels', 'latency',
     ]);
     assert.equal(report.decision, 'REJECT');
     assert.equal(report.reasons[0], 'window: agreement 0.9000 is below 0.9500 (95% upper bound 0.9037) → read shadow.disagreements to see which model is right before deciding; agreement says "different", not "worse": do not promote on it alone');
