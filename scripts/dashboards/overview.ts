@@ -213,6 +213,37 @@ ORDER BY time, value`,
   );
 
   // --- Cost of switching: errors, latency, cost ---------------------------------------------------
+  d.withPanel(
+    table(q, {
+      title: 'Label accuracy on ground truth (per day)',
+      description: `Late ground-truth labels (the labels topic) joined to the stored predictions by request id, per day of the requests in the range: how many were labelled, both models' accuracy, and the paired table McNemar's test reads (both right, only the primary right, only the candidate right, both wrong). Agreement says "different"; this says which model is right. The gate judges it over its window (gate.labels.maxAccuracyDrop = ${num(g.labels.maxAccuracyDrop)}, at least ${num(g.labels.minLabels)} labels). Reads the view shadow.label_accuracy_daily; labels arrive late, so recent days fill in over time.`,
+      sql: `SELECT
+    toString(d) AS day,
+    n AS labelled,
+    (br + pr) / nullIf(br + pr + cr + bw, 0) AS primary_accuracy,
+    (br + cr) / nullIf(br + pr + cr + bw, 0) AS candidate_accuracy,
+    br AS both_right,
+    pr AS only_primary_right,
+    cr AS only_candidate_right,
+    bw AS both_wrong
+FROM
+(
+    SELECT day AS d, sum(labelled) AS n, sum(both_right) AS br, sum(only_primary_right) AS pr,
+           sum(only_candidate_right) AS cr, sum(both_wrong) AS bw
+    FROM ${DB}.label_accuracy_daily
+    WHERE model = ${MODEL} AND candidate_version = ${CANDIDATE} AND dimension = '__all__'
+      AND day >= toDate($__fromTime) AND day <= toDate($__toTime)
+    GROUP BY d
+)
+ORDER BY d DESC`,
+      columns: ['day', 'labelled', 'primary_accuracy', 'candidate_accuracy', 'both_right', 'only_primary_right', 'only_candidate_right', 'both_wrong'],
+      span: 24,
+      height: 7,
+    })
+      .overrideByName('primary_accuracy', unitOf('percentunit'))
+      .overrideByName('candidate_accuracy', unitOf('percentunit')),
+  );
+
   d.withRow(new RowBuilder('Errors, latency and cost of both models'));
   d.withPanel(
     timeseries(q, {

@@ -64,9 +64,14 @@ const kafka = z
     clientId: z.string().default('shadow-compare'),
     groupId: z.string().default('shadow-compare'),
     topics: z
-      .object({ requests: z.string().default('shadow.requests'), primaries: z.string().default('shadow.primaries') })
+      .object({
+        requests: z.string().default('shadow.requests'),
+        primaries: z.string().default('shadow.primaries'),
+        /** Late ground-truth labels (issue 13); read when the topic exists, by group <groupId>.labels. */
+        labels: z.string().default('shadow.labels'),
+      })
       .strict()
-      .default({ requests: 'shadow.requests', primaries: 'shadow.primaries' }),
+      .default({ requests: 'shadow.requests', primaries: 'shadow.primaries', labels: 'shadow.labels' }),
     registryTopic: z.string().default('shadow.production-versions'),
     ssl: z
       .union([

@@ -8,6 +8,7 @@ import type { Store } from '../sinks/clickhouse/client.ts';
 import { createLedger, type Ledger } from '../sinks/clickhouse/ledger.ts';
 import { createKafka } from '../sources/kafka/client.ts';
 import { KafkaSource } from '../sources/kafka/kafka-source.ts';
+import { startLabelsSource, type LabelsSource } from '../sources/kafka/labels-source.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
 
 export interface RunningProcessor {
@@ -65,11 +66,13 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
   }, 1000);
   gauges.unref();
   const http = await startHttpServer(config.http.host, config.http.port, { metrics, ready: () => source.ready, ...(opts.post ? { post: opts.post } : {}) }, logger);
+  let labels: LabelsSource | null = null;
   try {
     await source.start();
+    labels = await startLabelsSource({ kafka, store, topic: config.kafka.topics.labels, groupId: `${config.kafka.groupId}.labels`, model: config.model, logger });
   } catch (err) {
     clearInterval(gauges);
-    await Promise.allSettled([http.close(), pipeline.close()]);
+    await Promise.allSettled([source.stop(), http.close(), pipeline.close()]);
     throw err;
   }
   let stopping: Promise<void> | null = null;
@@ -82,6 +85,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
         clearInterval(gauges);
         loopDelay.disable();
         await source.stop();
+        await labels?.stop();
         await pipeline.close();
         await http.close();
       })();

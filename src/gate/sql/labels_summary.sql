@@ -4,14 +4,16 @@
 -- that broke the contract. All labels received so far, not only the window's: a label's request time is
 -- only known once it is joined.
 SELECT
-    (SELECT count() FROM ${db}.labels WHERE model = {model:String} AND error_code != '')  AS invalid,
+    (SELECT uniqExact(source_topic, source_partition, source_offset) FROM ${db}.labels
+     WHERE model = {model:String} AND error_code != '')                                     AS invalid,
     sum(copies)                                                                             AS valid,
     count()                                                                                 AS requests,
     sum(copies) - count()                                                                   AS duplicates,
     countIf(known = 0)                                                                      AS unknown
 FROM
 (
-    SELECT request_id, count() AS copies
+    -- A message re-inserted after a re-read (same topic, partition, offset) is still one message.
+    SELECT request_id, uniqExact(source_topic, source_partition, source_offset) AS copies
     FROM ${db}.labels
     WHERE model = {model:String} AND error_code = ''
     GROUP BY request_id
