@@ -68,7 +68,9 @@ export function evaluateSegments(segments: readonly SegmentTotals[], cfg: GateCo
       id: 'segment_agreement', kind: 'quality', scope: 'segments', measured: null, bound: null, threshold: min,
       result: eligible.length ? 'pass' : 'skipped',
       note: eligible.length
-        ? `${eligible.length} segment value(s) tested (${sc.correction}), none significantly below ${rate(min)}`
+        ? `${eligible.length} segment value(s) tested (${sc.correction}), none significantly below ${rate(min)}${
+            eligible.some(viaNoise) ? ` agreement or above ${pct1(maxExcess)} excess disagreement over the noise floor` : ''
+          }`
         : 'no segment value with enough comparisons to test',
     });
   }
