@@ -26,8 +26,23 @@ export type CandidateErrorCode = 'MISSING_FEATURE' | 'WRONG_TYPE' | 'NON_FINITE'
 
 /** What the candidate answered for one request (mirrors src/score's ScoreResult). */
 export type CandidateResult =
-  | { ok: true; scores?: number[]; label?: string; value?: number; latencyMs: number; computeMs: number }
-  | { ok: false; code: CandidateErrorCode; reason: string; latencyMs: number; computeMs: number };
+  | ({ ok: true; scores?: number[]; label?: string; value?: number } & Timings)
+  | ({ ok: false; code: CandidateErrorCode; reason: string } & Timings);
+
+/**
+ * Where a row's time went. latencyMs = queueMs + computeLatencyMs + reading the outputs.
+ * - computeLatencyMs: session.run time of the batch the row was in: the latency the request would see
+ *   if a server ran the model at that batch size. The gate judges this one.
+ * - queueMs: from score() receiving the row to its batch's session.run starting (micro-batch wait,
+ *   event-loop stalls, GC): processor health, never a model verdict.
+ * - computeMs: the row's share of the batch's run (computeLatencyMs / rows), the CPU time priced as cost.
+ */
+export interface Timings {
+  latencyMs: number;
+  computeMs: number;
+  computeLatencyMs: number;
+  queueMs: number;
+}
 
 /** A primary output with the identity of the record that carried it. */
 export interface PrimarySide {
@@ -47,5 +62,7 @@ export interface RequestSide {
   readonly ref: SourceRef;
   readonly msg: MirroredRequest;
   readonly candidate: CandidateResult | null;
+  /** The primary's artifact re-scored on the same features (noise floor); null when not configured. */
+  readonly reproduced?: CandidateResult | null;
   readonly schemaMismatch: boolean;
 }

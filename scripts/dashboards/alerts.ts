@@ -86,22 +86,22 @@ WHERE n > 0`,
     },
     {
       uid: 'shadow-candidate-latency-p99',
-      title: 'Candidate p99 latency above the gate ceiling',
+      title: 'Candidate p99 compute latency above the gate ceiling',
       labels: ['model', 'candidate_version'],
       value: 'candidate_p99_ms',
       op: 'gt',
       threshold: g.latency.maxP99Ms,
       gateSetting: 'latency.maxP99Ms',
       severity: 'warning',
-      summary: `Over the last hour the candidate's p99 inference latency exceeds the gate ceiling of ${num(g.latency.maxP99Ms)} ms.`,
+      summary: `Over the last hour the candidate's p99 compute latency (session.run time of its batches, not processor queueing) exceeds the gate ceiling of ${num(g.latency.maxP99Ms)} ms.`,
       sql: `SELECT
     model,
     candidate_version,
-    arrayElement(quantilesTDigestMerge(0.5, 0.95, 0.99)(candidate_latency_ms), 3) AS candidate_p99_ms
-FROM ${db}.stats_1m
-WHERE $__timeFilter(minute) AND dimension = '__all__'
+    arrayElement(quantilesTDigestMerge(0.5, 0.95, 0.99)(compute_ms), 3) AS candidate_p99_ms
+FROM ${db}.latency_1m
+WHERE $__timeFilter(minute)
 GROUP BY model, candidate_version
-HAVING sum(candidate_scored) > 0`,
+HAVING sum(scored) > 0`,
     },
     {
       uid: 'shadow-unmatched-rate',

@@ -12,6 +12,8 @@ export const overviewUid = (model: string): string => `shadow-overview-${model}`
 
 // WHERE clauses: the overall row, and the selected dimension's values ("All" drops the value filter).
 const OVERALL = `model = ${MODEL} AND candidate_version = ${CANDIDATE} AND dimension = '__all__' AND $__timeFilter(minute)`;
+/** latency_1m (migration 000032) has no segment dimension: latency belongs to the model and the processor. */
+const LATENCY = `model = ${MODEL} AND candidate_version = ${CANDIDATE} AND $__timeFilter(minute)`;
 const SEGMENTS = `model = ${MODEL} AND candidate_version = ${CANDIDATE} AND dimension = ${DIMENSION} AND $__conditionalAll(value IN (${VALUES}), $value) AND $__timeFilter(minute)`;
 
 export function overviewDashboard(model: string, database: string, t: Thresholds): { dashboard: DashboardBuilder; specs: QuerySpec[] } {
@@ -65,13 +67,17 @@ export function overviewDashboard(model: string, database: string, t: Thresholds
     stat(q, {
       title: 'In the selected range',
       description:
-        'Totals over the time range for the selected candidate: requests compared, agreement where both models answered, candidate error rate, unmatched rate and candidate p99 latency. The gate decides on a 7-day window; this is the same arithmetic over the dashboard range.',
+        "Totals over the time range for the selected candidate: requests compared, agreement where both models answered, candidate error rate, unmatched rate and the candidate's p99 compute latency (session.run time of its batches, the figure the gate judges). The gate decides on a 7-day window; this is the same arithmetic over the dashboard range.",
       sql: `SELECT
     c AS compared,
     if(n > 0, a / n, NULL) AS agreement,
     if(c > 0, ce / c, NULL) AS candidate_error_rate,
     if(c + u > 0, u / (c + u), NULL) AS unmatched_rate,
-    p99 AS candidate_p99_ms
+    (
+        SELECT arrayElement(quantilesTDigestMerge(0.5, 0.95, 0.99)(compute_ms), 3)
+        FROM ${DB}.latency_1m
+        WHERE ${LATENCY}
+    ) AS candidate_compute_p99_ms
 FROM
 (
     SELECT
@@ -79,19 +85,18 @@ FROM
         sum(agreements) AS a,
         sum(both_ok) AS n,
         sum(candidate_errors) AS ce,
-        sum(unmatched_requests) + sum(unmatched_primaries) AS u,
-        arrayElement(quantilesTDigestMerge(0.5, 0.95, 0.99)(candidate_latency_ms), 3) AS p99
+        sum(unmatched_requests) + sum(unmatched_primaries) AS u
     FROM ${DB}.stats_1m
     WHERE ${OVERALL}
 )`,
-      columns: ['compared', 'agreement', 'candidate_error_rate', 'unmatched_rate', 'candidate_p99_ms'],
+      columns: ['compared', 'agreement', 'candidate_error_rate', 'unmatched_rate', 'candidate_compute_p99_ms'],
       span: 24,
       height: 4,
     })
       .overrideByName('agreement', unitOf('percentunit'))
       .overrideByName('candidate_error_rate', unitOf('percentunit'))
       .overrideByName('unmatched_rate', unitOf('percentunit'))
-      .overrideByName('candidate_p99_ms', unitOf('ms'))
+      .overrideByName('candidate_compute_p99_ms', unitOf('ms'))
       .decimals(2),
   );
   d.withPanel(
@@ -112,6 +117,37 @@ FROM
 )
 ORDER BY time`,
       columns: ['time', 'agreement', 'agreement_lower_bound', 'gate_min_agreement'],
+      span: 12,
+      height: 9,
+      unit: 'percentunit',
+    }),
+  );
+  d.withPanel(
+    timeseries(q, {
+      title: 'Noise floor: disagreement beyond the primary\'s own',
+      description: `Where the primary's artifact is re-scored on the mirrored features (primary.path, or the registry's production version): how often it disagrees with its own logged answers (the noise floor: feature skew, nondeterminism, a stale artifact), how often the candidate disagrees with them, and the difference (excess disagreement, the figure the gate judges with Newcombe's paired bound instead of plain agreement). Dashed: gate.noise.maxExcessDisagreement (${num(g.noise.maxExcessDisagreement)}) and 1 - gate.noise.minReproduction (${num(1 - g.noise.minReproduction)}): a floor above it makes the gate hold ("the comparison is mostly noise"). Empty when the primary is not re-scored.`,
+      sql: `SELECT
+    time,
+    (neither + cand_only) / paired AS noise_floor,
+    (neither + rep_only) / paired AS candidate_disagreement,
+    (rep_only - cand_only) / paired AS excess_disagreement,
+    ${num(g.noise.maxExcessDisagreement)} AS gate_max_excess_disagreement,
+    ${num(1 - g.noise.minReproduction)} AS gate_max_noise_floor
+FROM
+(
+    SELECT
+        $__timeInterval(minute) AS time,
+        sum(paired) AS paired,
+        sum(neither_agree) AS neither,
+        sum(candidate_only_agree) AS cand_only,
+        sum(reproduced_only_agree) AS rep_only
+    FROM ${DB}.noise_1m
+    WHERE ${OVERALL}
+    GROUP BY time
+    HAVING paired > 0
+)
+ORDER BY time`,
+      columns: ['time', 'noise_floor', 'candidate_disagreement', 'excess_disagreement', 'gate_max_excess_disagreement', 'gate_max_noise_floor'],
       span: 12,
       height: 9,
       unit: 'percentunit',
@@ -177,6 +213,37 @@ ORDER BY time, value`,
   );
 
   // --- Cost of switching: errors, latency, cost ---------------------------------------------------
+  d.withPanel(
+    table(q, {
+      title: 'Label accuracy on ground truth (per day)',
+      description: `Late ground-truth labels (the labels topic) joined to the stored predictions by request id, per day of the requests in the range: how many were labelled, both models' accuracy, and the paired table McNemar's test reads (both right, only the primary right, only the candidate right, both wrong). Agreement says "different"; this says which model is right. The gate judges it over its window (gate.labels.maxAccuracyDrop = ${num(g.labels.maxAccuracyDrop)}, at least ${num(g.labels.minLabels)} labels). Reads the view shadow.label_accuracy_daily; labels arrive late, so recent days fill in over time.`,
+      sql: `SELECT
+    toString(d) AS day,
+    n AS labelled,
+    (br + pr) / nullIf(br + pr + cr + bw, 0) AS primary_accuracy,
+    (br + cr) / nullIf(br + pr + cr + bw, 0) AS candidate_accuracy,
+    br AS both_right,
+    pr AS only_primary_right,
+    cr AS only_candidate_right,
+    bw AS both_wrong
+FROM
+(
+    SELECT day AS d, sum(labelled) AS n, sum(both_right) AS br, sum(only_primary_right) AS pr,
+           sum(only_candidate_right) AS cr, sum(both_wrong) AS bw
+    FROM ${DB}.label_accuracy_daily
+    WHERE model = ${MODEL} AND candidate_version = ${CANDIDATE} AND dimension = '__all__'
+      AND day >= toDate($__fromTime) AND day <= toDate($__toTime)
+    GROUP BY d
+)
+ORDER BY d DESC`,
+      columns: ['day', 'labelled', 'primary_accuracy', 'candidate_accuracy', 'both_right', 'only_primary_right', 'only_candidate_right', 'both_wrong'],
+      span: 24,
+      height: 7,
+    })
+      .overrideByName('primary_accuracy', unitOf('percentunit'))
+      .overrideByName('candidate_accuracy', unitOf('percentunit')),
+  );
+
   d.withRow(new RowBuilder('Errors, latency and cost of both models'));
   d.withPanel(
     timeseries(q, {
@@ -199,30 +266,62 @@ ORDER BY time`,
   );
   d.withPanel(
     timeseries(q, {
-      title: 'Latency p50 / p95 / p99',
-      description: `Inference latency quantiles of both models (t-digest estimates merged per interval). Dashed: the gate's candidate p99 ceiling (gate.latency.maxP99Ms = ${num(g.latency.maxP99Ms)} ms) and primary p99 x gate.latency.maxP99VsPrimary (${num(g.latency.maxP99VsPrimary)}).`,
+      title: 'Model latency p50 / p95 / p99',
+      description: `The candidate's compute latency (session.run time of the batch each request was in: what the gate judges) and the primary's latency as its server reports it (t-digest estimates merged per interval). Processor queueing is not in these lines: see "Processor queue latency". Dashed: the gate's candidate p99 ceiling (gate.latency.maxP99Ms = ${num(g.latency.maxP99Ms)} ms) and primary p99 x gate.latency.maxP99VsPrimary (${num(g.latency.maxP99VsPrimary)}). The gate leaves each day's slowest minute out; this panel does not.`,
+      sql: `SELECT
+    p.time AS time,
+    c.cl[1] AS candidate_compute_p50_ms,
+    c.cl[2] AS candidate_compute_p95_ms,
+    c.cl[3] AS candidate_compute_p99_ms,
+    p.pl[1] AS primary_p50_ms,
+    p.pl[2] AS primary_p95_ms,
+    p.pl[3] AS primary_p99_ms,
+    ${num(g.latency.maxP99Ms)} AS gate_max_candidate_p99_ms,
+    p.pl[3] * ${num(g.latency.maxP99VsPrimary)} AS gate_max_p99_vs_primary_ms
+FROM
+(
+    SELECT $__timeInterval(minute) AS time, quantilesTDigestMerge(0.5, 0.95, 0.99)(primary_latency_ms) AS pl
+    FROM ${DB}.stats_1m
+    WHERE ${OVERALL}
+    GROUP BY time
+) AS p
+LEFT JOIN
+(
+    SELECT $__timeInterval(minute) AS time, quantilesTDigestMerge(0.5, 0.95, 0.99)(compute_ms) AS cl
+    FROM ${DB}.latency_1m
+    WHERE ${LATENCY}
+    GROUP BY time
+) AS c ON c.time = p.time
+ORDER BY time`,
+      columns: ['time', 'candidate_compute_p50_ms', 'candidate_compute_p95_ms', 'candidate_compute_p99_ms', 'primary_p50_ms', 'primary_p95_ms', 'primary_p99_ms', 'gate_max_candidate_p99_ms', 'gate_max_p99_vs_primary_ms'],
+      span: 8,
+      height: 8,
+      unit: 'ms',
+    }),
+  );
+  d.withPanel(
+    timeseries(q, {
+      title: 'Processor queue latency (not judged)',
+      description:
+        "Time requests spent in this processor before the candidate's batch ran (micro-batch wait, event-loop stalls, GC, catch-up), beside the compute p99 for scale. Processor health, never a model verdict: a high queue with a flat compute line is a capacity problem of the processor (more instances, fewer partitions each), not a reason to reject the candidate. Also in Prometheus: shadow_candidate_queue_seconds.",
       sql: `SELECT
     time,
-    cl[1] AS candidate_p50_ms,
-    cl[2] AS candidate_p95_ms,
-    cl[3] AS candidate_p99_ms,
-    pl[1] AS primary_p50_ms,
-    pl[2] AS primary_p95_ms,
-    pl[3] AS primary_p99_ms,
-    ${num(g.latency.maxP99Ms)} AS gate_max_candidate_p99_ms,
-    pl[3] * ${num(g.latency.maxP99VsPrimary)} AS gate_max_p99_vs_primary_ms
+    q[1] AS queue_p50_ms,
+    q[2] AS queue_p95_ms,
+    q[3] AS queue_p99_ms,
+    c[3] AS candidate_compute_p99_ms
 FROM
 (
     SELECT
         $__timeInterval(minute) AS time,
-        quantilesTDigestMerge(0.5, 0.95, 0.99)(candidate_latency_ms) AS cl,
-        quantilesTDigestMerge(0.5, 0.95, 0.99)(primary_latency_ms) AS pl
-    FROM ${DB}.stats_1m
-    WHERE ${OVERALL}
+        quantilesTDigestMerge(0.5, 0.95, 0.99)(queue_ms) AS q,
+        quantilesTDigestMerge(0.5, 0.95, 0.99)(compute_ms) AS c
+    FROM ${DB}.latency_1m
+    WHERE ${LATENCY}
     GROUP BY time
 )
 ORDER BY time`,
-      columns: ['time', 'candidate_p50_ms', 'candidate_p95_ms', 'candidate_p99_ms', 'primary_p50_ms', 'primary_p95_ms', 'primary_p99_ms', 'gate_max_candidate_p99_ms', 'gate_max_p99_vs_primary_ms'],
+      columns: ['time', 'queue_p50_ms', 'queue_p95_ms', 'queue_p99_ms', 'candidate_compute_p99_ms'],
       span: 8,
       height: 8,
       unit: 'ms',

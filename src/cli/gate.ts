@@ -2,12 +2,12 @@ import { COMMON_HELP, parseFlags, type Command } from './command.ts';
 import { createContext } from './context.ts';
 import { formatIssues } from '../config/index.ts';
 import { ShadowError, errorMessage, isShadowError } from '../errors.ts';
-import { GateConfigSchema, defaultGateConfig, formatReport, recordDecision, runGate, type GateConfig } from '../gate/index.ts';
+import { GateConfigSchema, defaultGateConfig, formatReport, recordDecision, runGate, type GateConfig, type SingleRequestFigures, type VersionLatency } from '../gate/index.ts';
 import { Duration } from '../gate/config.ts';
 import { GATE_EXIT_CODES } from './exit-codes.ts';
 import { ensureKnownVersion } from './known-version.ts';
 import { openQueryRunner } from '../query/index.ts';
-import { actorName } from '../registry/index.ts';
+import { actorName, modelEntry } from '../registry/index.ts';
 
 export const GATE_OPTIONS = {
   window: { type: 'string' },
@@ -53,7 +53,8 @@ ${COMMON_HELP}`,
         { database: ctx.config.clickhouse.database, registryPath: ctx.config.registry.path, configured: { model: ctx.config.model, version: ctx.config.candidate.version } },
         { model, version: candidate, label: '--candidate' },
       );
-      const report = await runGate(opened.runner, { model, candidate, database: ctx.config.clickhouse.database, config, end, now: new Date() });
+      const singleRequest = singleRequestFigures(ctx.config.registry.path, model, candidate);
+      const report = await runGate(opened.runner, { model, candidate, database: ctx.config.clickhouse.database, config, end, now: new Date(), singleRequest });
       const recorded = await recordDecision(opened.runner, report, { actor: actorName(values.actor), source: opened.source }).then(
         () => null,
         (err: unknown) => err,
@@ -86,6 +87,16 @@ export function gateConfigWith(configured: GateConfig | undefined, window: strin
   const parsed = GateConfigSchema.safeParse({ ...base, window });
   if (!parsed.success) throw new ShadowError('SHADOW_CONFIG', formatIssues(parsed.error, '--window with gate config'));
   return parsed.data;
+}
+
+/** Batch-1 latencies of the candidate and of production from the registry file; missing ones are null. */
+export function singleRequestFigures(registryPath: string, model: string, candidate: string): SingleRequestFigures {
+  const entry = modelEntry(registryPath, model);
+  const of = (version: string | null): VersionLatency | null => {
+    const l = version ? entry.versions[version]?.latency : undefined;
+    return version && l ? { version, p50Ms: l.p50Ms, p99Ms: l.p99Ms, runs: l.runs, measuredAt: l.measuredAt, host: l.host } : null;
+  };
+  return { candidate: of(candidate), primary: of(entry.production) };
 }
 
 export function parseEnd(text: string | undefined): Date {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { COMMON_HELP, parseFlags, positionalArgs, type Command } from './command.ts';
 import { createContext, type Context } from './context.ts';
 import { GATE_EXIT_CODES } from './exit-codes.ts';
-import { GATE_HELP, GATE_OPTIONS, checkGateFlags, gateConfigWith, parseEnd } from './gate.ts';
+import { GATE_HELP, GATE_OPTIONS, checkGateFlags, gateConfigWith, parseEnd, singleRequestFigures } from './gate.ts';
 import { ShadowError, errorMessage } from '../errors.ts';
 import { formatReport, recordDecision, runGate, type GateReport } from '../gate/index.ts';
 import { openQueryRunner, type OpenedRunner } from '../query/index.ts';
@@ -44,6 +44,7 @@ ${COMMON_HELP}`,
       const report = await runGate(opened.runner, {
         model, candidate: version, database: ctx.config.clickhouse.database,
         config: gateConfigWith(ctx.config.gate, values.window), end: parseEnd(values.end), now: new Date(),
+        singleRequest: singleRequestFigures(ctx.config.registry.path, model, version),
       });
       const record = (promotionId?: string) => recordDecision(opened.runner, report, { actor, source: opened.source, promotionId });
       if (report.decision !== 'PROMOTE') {

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { COMMON_HELP, parseFlags, positionalArgs, type Command } from './command.ts';
 import { ShadowError } from '../errors.ts';
 import { createContext, openMigratedStore, type Context } from './context.ts';
+import { ingestLabelFile } from '../labels/index.ts';
 import { replayFile } from '../pipeline/replay.ts';
 import { createStoreRunner } from '../query/index.ts';
 import { formatSummary, readSummary } from '../report/summary.ts';
@@ -9,9 +10,11 @@ import { formatSummary, readSummary } from '../report/summary.ts';
 export const replayCommand: Command = {
   help: `Usage: shadow-compare replay FILE.ndjson [options]
 
-Each line is {"stream": "requests"|"primaries", "key": REQUEST_ID, "payload": MESSAGE}; MESSAGE is the
-JSON message as on Kafka (or a string holding raw bytes). Writes to the configured ClickHouse (embedded
-by default), prints progress, then a summary. Replaying the same file again adds nothing.
+Each line is {"stream": "requests"|"primaries"|"labels", "key": REQUEST_ID, "payload": MESSAGE}; MESSAGE is
+the JSON message as on Kafka (or a string holding raw bytes). "labels" lines are late ground-truth labels
+(schemas/messages/ground-truth-label.schema.json), written to shadow.labels and joined by request id in
+ClickHouse. Writes to the configured ClickHouse (embedded by default), prints progress, then a summary.
+Replaying the same file again adds nothing.
 
 Options:
       --json          print the summary as JSON
@@ -45,6 +48,8 @@ export async function replayAndSummarise(ctx: Context, file: string, json: boole
       onProgress: (p) => log.info(p, `replayed ${p.records} records, ${p.outcomes} outcomes (${Math.round(p.records / p.seconds)}/s)`),
     });
     log.info(result, 'replay finished');
+    const labels = await ingestLabelFile(file, store, { model: ctx.config.model });
+    if (labels.messages > 0) log.info(labels, `ingested ${labels.messages} label messages (${labels.invalid} invalid)`);
     const summary = await readSummary(createStoreRunner(store), store.database, ctx.config.model, ctx.config.candidate.version);
     process.stdout.write(json ? `${JSON.stringify({ replay: result, summary }, null, 2)}\n` : `\n${formatSummary(summary)}`);
     return 0;

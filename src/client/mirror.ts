@@ -1,4 +1,4 @@
-import kafkajs, { type Kafka, type KafkaConfig, type Message, type Producer } from 'kafkajs';
+import { openMirrorProducer, type MirrorKafka as Kafka, type MirrorKafkaConfig as KafkaConfig, type MirrorMessage as Message } from '../kafka/mirror-producer.ts';
 import { MirroredRequest, PrimaryOutput, type ModelOutput } from '../contracts/index.ts';
 import { ShadowError, errorMessage } from '../errors.ts';
 
@@ -7,8 +7,6 @@ import { ShadowError, errorMessage } from '../errors.ts';
 // kafkajs's default (murmur2, the Java client's), so a request and its answer land on the same partition
 // number of the two co-partitioned topics; the bodies are validated against the message contracts
 // (schemas/messages/*.schema.json) before anything is sent.
-
-const { Kafka: KafkaClient, Partitioners } = kafkajs;
 
 export const MESSAGE_SCHEMAS = {
   request: 'https://shadow-compare.dev/schemas/messages/mirrored-request.schema.json',
@@ -48,20 +46,18 @@ export interface Mirror {
 }
 
 export async function createMirror(opts: MirrorOptions): Promise<Mirror> {
-  const kafka = 'producer' in opts.kafka ? opts.kafka : new KafkaClient(opts.kafka);
   const topics = opts.topics ?? { requests: 'shadow.requests', primaries: 'shadow.primaries' };
-  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = await openMirrorProducer(opts.kafka);
   return {
     async mirror(i) {
       const [request, primary] = mirrorMessages(opts, i);
       try {
-        await producer.sendBatch({ acks: -1, topicMessages: [{ topic: topics.requests, messages: [request] }, { topic: topics.primaries, messages: [primary] }] });
+        await producer.send([{ topic: topics.requests, messages: [request] }, { topic: topics.primaries, messages: [primary] }]);
       } catch (err) {
         throw new ShadowError('SHADOW_KAFKA', `mirror ${i.requestId}: ${errorMessage(err)}`, { cause: err, retryable: true });
       }
     },
-    close: () => producer.disconnect(),
+    close: () => producer.close(),
   };
 }
 

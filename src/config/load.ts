@@ -99,6 +99,7 @@ function resolvePaths(config: Config, baseDir: string, envSources: EnvSources): 
   return {
     ...config,
     candidate: { ...config.candidate, path: at('candidate.path', config.candidate.path) },
+    primary: config.primary.path === undefined ? config.primary : { ...config.primary, path: at('primary.path', config.primary.path) },
     clickhouse: { ...config.clickhouse, dataDir: at('clickhouse.dataDir', config.clickhouse.dataDir) },
     registry: { ...config.registry, path: at('registry.path', config.registry.path) },
     kafka: typeof ssl === 'object' ? { ...config.kafka, ssl: { ...ssl, ca: opt('kafka.ssl.ca', ssl.ca), cert: opt('kafka.ssl.cert', ssl.cert), key: opt('kafka.ssl.key', ssl.key) } } : config.kafka,

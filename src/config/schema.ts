@@ -64,9 +64,14 @@ const kafka = z
     clientId: z.string().default('shadow-compare'),
     groupId: z.string().default('shadow-compare'),
     topics: z
-      .object({ requests: z.string().default('shadow.requests'), primaries: z.string().default('shadow.primaries') })
+      .object({
+        requests: z.string().default('shadow.requests'),
+        primaries: z.string().default('shadow.primaries'),
+        /** Late ground-truth labels (issue 13); read when the topic exists, by group <groupId>.labels. */
+        labels: z.string().default('shadow.labels'),
+      })
       .strict()
-      .default({ requests: 'shadow.requests', primaries: 'shadow.primaries' }),
+      .default({ requests: 'shadow.requests', primaries: 'shadow.primaries', labels: 'shadow.labels' }),
     registryTopic: z.string().default('shadow.production-versions'),
     ssl: z
       .union([
@@ -129,7 +134,7 @@ const httpQuery = z
     maxResultRows: z.number().int().min(1).default(100_000),
     maxResultBytes: z.number().int().min(1024).default(67_108_864),
     maxThreads: z.number().int().min(1).max(64).default(1),
-    maxConcurrent: z.number().int().min(1).max(64).default(2),
+    maxConcurrent: z.number().int().min(1).max(64).default(4),
   })
   .strict();
 
@@ -151,7 +156,20 @@ export const ConfigSchema = z
     model: z.string().min(1),
     candidate,
     task,
-    primary: z.object({ pricing: pricing.default({}) }).strict().default({ pricing: {} }),
+    primary: z
+      .object({
+        pricing: pricing.default({}),
+        /**
+         * The primary's ONNX artifact, re-scored on the same mirrored features to measure the noise floor
+         * (issue 13). Same inputs and outputs as the candidate (candidate.features, inputName, outputs).
+         * Default: the registry's production artifact of this model, when one is registered.
+         */
+        path: z.string().min(1).optional(),
+        /** false: never re-score the primary (no noise floor; the gate judges plain agreement). */
+        reproduce: z.boolean().default(true),
+      })
+      .strict()
+      .default({ pricing: {}, reproduce: true }),
     segments,
     join,
     decode,

@@ -2,4 +2,5 @@
 // Input: JSON values. Output: validated, normalised messages (event times as epoch ms).
 export { MirroredRequest, InlinePrimaryOutput, ModelOutput, EventTime } from './request.ts';
 export { PrimaryOutput } from './primary-output.ts';
+export { GroundTruthLabel } from './label.ts';
 export { toJsonSchemas } from './json-schema.ts';

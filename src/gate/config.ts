@@ -40,6 +40,40 @@ const coverage = z
 
 const agreement = z.object({ /** Agreement rate floor, judged by its Wilson bound. */ min: rate.default(0.95) }).strict();
 
+const noise = z
+  .object({
+    /**
+     * Share of its own logged answers the re-scored primary must reproduce (Wilson bound). Below it the
+     * mirrored features or the artifact do not match what production served: HOLD, the comparison is
+     * mostly noise. 0.99: a deterministic model on the features it was served reproduces ~100 %.
+     */
+    minReproduction: rate.default(0.99),
+    /**
+     * Largest allowed excess of the candidate's disagreement with the logged primary over the re-scored
+     * primary's own (the noise floor), judged by the Newcombe paired bound. Replaces agreement.min
+     * wherever the primary was re-scored.
+     */
+    maxExcessDisagreement: rate.default(0.02),
+  })
+  .strict();
+
+const labels = z
+  .object({
+    /**
+     * Non-inferiority margin on accuracy: the candidate may be at most this much less accurate than the
+     * primary on labelled requests (McNemar's exact test on the discordant pairs, src/gate/stats.ts).
+     */
+    maxAccuracyDrop: rate.default(0.01),
+    /** Labelled requests a scope (window, sub-window, segment value) needs before labels are judged there. */
+    minLabels: z.number().int().min(1).default(200),
+    /**
+     * When labels show the candidate significantly MORE accurate while agreement (or excess disagreement)
+     * fails: true lets labels win (PROMOTE possible); false HOLDs with that explanation.
+     */
+    overrideAgreement: z.boolean().default(false),
+  })
+  .strict();
+
 const errors = z
   .object({
     /** Candidate error rate ceiling, judged by its Wilson bound. */
@@ -102,6 +136,8 @@ export const GateConfigSchema = z
     evidence: evidence.default(evidence.parse({})),
     coverage: coverage.default(coverage.parse({})),
     agreement: agreement.default(agreement.parse({})),
+    noise: noise.default(noise.parse({})),
+    labels: labels.default(labels.parse({})),
     errors: errors.default(errors.parse({})),
     latency: latency.default(latency.parse({})),
     cost: cost.default(cost.parse({})),

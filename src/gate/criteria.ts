@@ -1,5 +1,7 @@
 import type { GateConfig } from './config.ts';
 import { ms, pct, rate, usd } from './format-values.ts';
+import { labelsCriterion } from './labels.ts';
+import { noiseCriteria } from './noise.ts';
 import { newcombeDifference, wilson } from './stats.ts';
 import type { Criterion, CriterionKind, Result, Totals } from './types.ts';
 
@@ -18,13 +20,14 @@ export function scopeCriteria(t: Totals, scope: string, ctx: CriteriaContext): C
   return [
     unmatchedRate(t, scope, ctx),
     schemaMismatchRate(t, scope, ctx),
-    agreement(t, scope, ctx),
+    ...(t.noise ? noiseCriteria(t.noise, t, scope, ctx) : [agreement(t, scope, ctx)]),
     candidateErrorRate(t, scope, ctx),
     errorRateVsPrimary(t, scope, ctx),
     latencyP99(t, scope, ctx),
     latencyVsPrimary(t, scope, ctx),
     costBudget(t, scope, ctx),
     costVsPrimary(t, scope, ctx),
+    ...(t.labels ? [labelsCriterion(t, scope, ctx.cfg)].filter((c): c is Criterion => c !== null) : []),
   ];
 }
 
@@ -98,26 +101,46 @@ function errorRateVsPrimary(t: Totals, scope: string, { cfg, z }: CriteriaContex
   return criterion('error_rate_vs_primary', 'quality', scope, 'inconclusive', `${what} not yet shown <= ${rate(margin)} (${c} upper bound ${rate(d.upper)})`, v);
 }
 
+// Latency criteria judge the candidate's compute latency only (session.run time of the batch a row was
+// in, src/score/timed-run.ts), never the processor's queueing. The judged p99 leaves the scope's slowest
+// minute out (src/gate/sql/latency.sql), so one slow minute cannot flip a verdict. Ties pass: a p99 equal
+// to the limit is within it.
+
 function latencyP99(t: Totals, scope: string, { cfg }: CriteriaContext): Criterion {
   const max = cfg.latency.maxP99Ms;
-  if (t.candidateP99Ms === null) return criterion('latency_p99', 'quality', scope, 'skipped', 'no candidate latency recorded', { threshold: max });
-  const p99 = t.candidateP99Ms;
+  const p99 = t.latency?.computeP99Ms ?? null;
+  if (p99 === null) return criterion('latency_p99', 'quality', scope, 'skipped', 'no candidate compute latency recorded (latency_1m)', { threshold: max });
   const ok = p99 <= max;
-  const note = ok ? `candidate p99 latency ${ms(p99)} <= ${ms(max)}` : `candidate p99 latency ${ms(p99)} exceeds ${ms(max)}`;
+  const note = `${computeP99Text(t)} ${ok ? '<=' : 'exceeds'} ${ms(max)}`;
   return criterion('latency_p99', 'quality', scope, ok ? 'pass' : 'fail', note, { measured: p99, bound: estimate(p99, 'tdigest_p99'), threshold: max });
 }
 
+/**
+ * Against the primary's *reported* p99 (primary_latency_ms, as the serving system measured it, which may
+ * include its own queueing and network): the candidate's compute p99 must stay within factor x that.
+ * This can only favour the candidate, so a failure here is a real one.
+ */
 function latencyVsPrimary(t: Totals, scope: string, { cfg }: CriteriaContext): Criterion {
   const factor = cfg.latency.maxP99VsPrimary;
-  if (t.candidateP99Ms === null || !t.primaryP99Ms) {
-    return criterion('latency_p99_vs_primary', 'quality', scope, 'skipped', 'no primary latency recorded');
+  const p99 = t.latency?.computeP99Ms ?? null;
+  if (p99 === null || !t.primaryP99Ms) {
+    return criterion('latency_p99_vs_primary', 'quality', scope, 'skipped', p99 === null ? 'no candidate compute latency recorded (latency_1m)' : 'no primary latency recorded');
   }
   const limit = t.primaryP99Ms * factor;
-  const p99 = t.candidateP99Ms;
   const ok = p99 <= limit;
-  const rel = `primary p99 ${ms(t.primaryP99Ms)} x ${factor} = ${ms(limit)}`;
-  const note = ok ? `candidate p99 latency ${ms(p99)} <= ${rel}` : `candidate p99 latency ${ms(p99)} exceeds ${rel}`;
+  const rel = `primary reported p99 ${ms(t.primaryP99Ms)} x ${factor} = ${ms(limit)}`;
+  const note = `${computeP99Text(t)} ${ok ? '<=' : 'exceeds'} ${rel}`;
   return criterion('latency_p99_vs_primary', 'quality', scope, ok ? 'pass' : 'fail', note, { measured: p99, bound: estimate(p99, 'tdigest_p99'), threshold: limit });
+}
+
+function computeP99Text(t: Totals): string {
+  const l = t.latency;
+  if (!l || l.computeP99Ms === null) return 'candidate compute p99 -';
+  // Named only when leaving it out changed the figure: that is when the rule decided something.
+  const left = l.minutes >= 2 && l.slowestMinute !== null && l.slowestMinuteP99Ms !== null && l.computeP99AllMs !== l.computeP99Ms
+    ? ` (slowest minute ${l.slowestMinute.slice(0, 16)}Z left out, its p99 ${ms(l.slowestMinuteP99Ms)})`
+    : '';
+  return `candidate compute p99 ${ms(l.computeP99Ms)}${left}`;
 }
 
 function costBudget(t: Totals, scope: string, { cfg }: CriteriaContext): Criterion {

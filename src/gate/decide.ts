@@ -1,3 +1,5 @@
+import { actionFor, reasonOf } from './actions.ts';
+import { applyLabelOverride, segmentLabelCriteria } from './labels.ts';
 import { durationSeconds, type GateConfig } from './config.ts';
 import { scopeCriteria, type CriteriaContext } from './criteria.ts';
 import { minuteUtc } from './format-values.ts';
@@ -11,18 +13,19 @@ import { EMPTY_TOTALS, type Criterion, type Decision, type GateEvaluation, type 
 //  3. any evidence the candidate is worse (window, a sub-window, a segment) -> REJECT
 //  4. the window is not covered, or a bound is not yet on the right side    -> HOLD
 //  5. otherwise                                                             -> PROMOTE
-// Reasons are the sentences of the criteria that decided, each prefixed by its scope.
+// Reasons are the sentences of the criteria that decided: `scope: figure → what to do next`.
 
 export function evaluateGate(input: GateInput, cfg: GateConfig): GateEvaluation {
   const ctx: CriteriaContext = { cfg, z: normalQuantile(cfg.confidence) };
   const windowCriteria = [minComparisons(input.overall, cfg), ...edgeCoverage(input, cfg), ...scopeCriteria(input.overall, 'window', ctx)];
   const { criteria: subCriteria, summaries } = evaluateSubWindows(input, ctx);
   const seg = evaluateSegments(input.segments, cfg, ctx.z);
-  const criteria = [...windowCriteria, ...subCriteria, ...seg.criteria];
+  const judged = applyLabelOverride([...windowCriteria, ...subCriteria, ...seg.criteria, ...segmentLabelCriteria(input.segments, cfg)], cfg);
+  const criteria = judged.map((c) => ({ ...c, action: actionFor(c, cfg) }));
   const { decision, decisive } = decide(criteria);
   return {
     decision,
-    reasons: decisive.length ? decisive.map((c) => `${c.scope}: ${c.note}`) : ['every criterion passed'],
+    reasons: decisive.length ? decisive.map(reasonOf) : ['every criterion passed'],
     criteria,
     subWindows: summaries,
     segments: {

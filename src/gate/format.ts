@@ -20,6 +20,13 @@ export function formatReport(r: GateReport): string {
   lines.push(`sub-windows (${r.window.subWindow} each, every one must pass):`);
   lines.push(table(['#', 'from', 'comparisons', 'result', 'not passing'], r.subWindows.map((s) => [String(s.index + 1), s.start.slice(0, 16).replace('T', ' '), String(s.compared), MARK[s.result], s.failing.join(', ')])));
   lines.push('');
+  if (r.labels) {
+    const l = r.labels;
+    lines.push(`labels: ${l.valid} valid message(s) for ${l.requests} request(s): ${l.duplicates} duplicate(s) not counted again, ${l.unknown} for unknown or expired requests, ${l.invalid} invalid`);
+    lines.push('');
+  }
+  lines.push(...latencyLines(r));
+  lines.push('');
   const s = r.segments;
   lines.push(`segments: ${s.tested} value(s) tested, ${s.failed} significantly below the agreement floor, ${s.insufficient} with too few comparisons; correction ${s.correction}, alpha ${s.alpha.toFixed(3)}`);
   const segFails = r.criteria.filter((c) => c.scope.startsWith('segment '));
@@ -37,6 +44,26 @@ export function formatReport(r: GateReport): string {
   lines.push('');
   lines.push(`decision id ${r.decisionId} (recorded in gate_decisions)`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The judged figure beside the reported ones, so nobody compares a queue with a model. */
+function latencyLines(r: GateReport): string[] {
+  const l = r.latency;
+  const opt = (x: number | null) => (x === null ? '-' : ms(x));
+  const reg = (v: GateReport['latency']['singleRequest']['candidate'], who: string) =>
+    v ? [`${who} ${v.version}, batch 1 (registry, ${v.runs} runs on ${v.host})`, ms(v.p50Ms), ms(v.p99Ms), 'reported']
+      : [`${who}, batch 1 (registry)`, '-', '-', 'not measured: run `register` or `ready`'];
+  return [
+    'latency over the window:',
+    table(['figure', 'p50', 'p99', 'use'], [
+      ['candidate compute (session.run of its batch)', '-', opt(l.candidateComputeP99Ms), 'judged (latency_p99*)'],
+      ['candidate queue in the processor', '-', opt(l.candidateQueueP99Ms), 'processor health, not judged'],
+      ['candidate end to end in the processor', '-', opt(l.candidateEndToEndP99Ms), 'not judged'],
+      ['primary as reported by its server', '-', opt(l.primaryReportedP99Ms), 'judged against (latency_p99_vs_primary)'],
+      reg(l.singleRequest.candidate, 'candidate'),
+      reg(l.singleRequest.primary, 'primary'),
+    ]),
+  ];
 }
 
 function criterionRow(c: Criterion): string[] {

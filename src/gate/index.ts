@@ -2,7 +2,7 @@
 // with the SQL in src/gate/sql/. Output: PROMOTE, HOLD or REJECT with every criterion's measured value,
 // bound and threshold. Guarantee: the decision is a pure function of those rows and the thresholds.
 export { GateConfigSchema, defaultGateConfig, durationSeconds, type GateConfig } from './config.ts';
-export { runGate, type GateRequest, type GateReport } from './run.ts';
+export { runGate, type GateRequest, type GateReport, type SingleRequestFigures, type VersionLatency } from './run.ts';
 export { evaluateGate, gateWindow } from './decide.ts';
 export { recordDecision, decisionRow, type GateDecisionRow } from './audit.ts';
 export { formatReport } from './format.ts';

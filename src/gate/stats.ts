@@ -112,3 +112,137 @@ export function benjaminiHochberg(pValues: readonly number[]): number[] {
 export function bonferroni(pValues: readonly number[]): number[] {
   return pValues.map((p) => Math.min(1, p * pValues.length));
 }
+
+/** A paired 2x2 table: the same rows judged twice (e.g. "disagrees with the logged primary" by two models). */
+export interface PairedTable {
+  /** Both events (both models disagree). */
+  readonly both: number;
+  /** First only (the candidate disagrees, the reproduced primary agrees). */
+  readonly firstOnly: number;
+  /** Second only (the reproduced primary disagrees, the candidate agrees). */
+  readonly secondOnly: number;
+  /** Neither. */
+  readonly neither: number;
+}
+
+/**
+ * Interval for p1 - p2 of paired proportions (p1 = (both + firstOnly) / n, p2 = (both + secondOnly) / n):
+ * Newcombe (1998), "Improved confidence intervals for the difference between binomial proportions based
+ * on paired data", Stat Med 17:2635, method 10 (square-and-add of the two Wilson intervals with the
+ * continuity-corrected correlation phi). With z = normalQuantile(c) each side is a one-sided bound at c.
+ * Checked against the published example in test/gate/stats.test.ts.
+ */
+export function newcombePairedDifference(t: PairedTable, z: number): Interval & { estimate: number } {
+  const n = t.both + t.firstOnly + t.secondOnly + t.neither;
+  if (n <= 0) return { estimate: 0, lower: -1, upper: 1 };
+  const x1 = t.both + t.firstOnly;
+  const x2 = t.both + t.secondOnly;
+  const p1 = x1 / n;
+  const p2 = x2 / n;
+  const a = wilson(x1, n, z);
+  const b = wilson(x2, n, z);
+  const rows = [x1, n - x1, x2, n - x2];
+  let phi = 0;
+  if (rows.every((r) => r > 0)) {
+    const cross = t.both * t.neither - t.firstOnly * t.secondOnly;
+    // Newcombe's continuity correction: a positive cross product is reduced by n/2, down to 0.
+    const c = cross > n / 2 ? cross - n / 2 : cross >= 0 ? 0 : cross;
+    phi = c / Math.sqrt(rows.reduce((x, y) => x * y, 1));
+  }
+  const d = p1 - p2;
+  const dl1 = p1 - a.lower;
+  const du2 = b.upper - p2;
+  const dl2 = p2 - b.lower;
+  const du1 = a.upper - p1;
+  return {
+    estimate: d,
+    lower: Math.max(-1, d - Math.sqrt(Math.max(0, dl1 ** 2 - 2 * phi * dl1 * du2 + du2 ** 2))),
+    upper: Math.min(1, d + Math.sqrt(Math.max(0, dl2 ** 2 - 2 * phi * dl2 * du1 + du1 ** 2))),
+  };
+}
+
+/**
+ * One-sided p-value of H0: p1 - p2 <= margin against H1: p1 - p2 > margin, by inverting the Newcombe
+ * paired interval: the p at which its one-sided lower bound (confidence 1 - p) equals the margin. So
+ * p < 1 - c exactly when the lower bound at confidence c is above the margin, and segment tests agree
+ * with the window's bound when no correction applies. Bisection on z: the bound is monotone in z.
+ */
+export function pValueExcessAbove(t: PairedTable, margin: number): number {
+  const n = t.both + t.firstOnly + t.secondOnly + t.neither;
+  if (n <= 0) return 1;
+  const est = newcombePairedDifference(t, 0).estimate;
+  if (est === margin) return 0.5;
+  const above = est > margin;
+  // above: find z with lower(z) = margin, p = 1 - Phi(z); below: find z with upper(z) = margin, p = Phi(z).
+  const gap = (z: number) => {
+    const i = newcombePairedDifference(t, z);
+    return above ? i.lower - margin : margin - i.upper;
+  };
+  let lo = 0;
+  let hi = 40;
+  if (gap(hi) > 0) return above ? 0 : 1;
+  for (let k = 0; k < 100 && hi - lo > 1e-10; k++) {
+    const mid = (lo + hi) / 2;
+    if (gap(mid) > 0) lo = mid;
+    else hi = mid;
+  }
+  const z = (lo + hi) / 2;
+  return above ? 1 - normalCdf(z) : normalCdf(z);
+}
+
+/** P(X >= k) for X ~ Binomial(n, p), summed in log space (exact for the n of a day's labels). */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  const logP = Math.log(p);
+  const logQ = Math.log1p(-p);
+  let logC = logChoose(n, k);
+  let sum = 0;
+  for (let i = k; i <= n; i++) {
+    sum += Math.exp(logC + i * logP + (n - i) * logQ);
+    logC += Math.log(n - i) - Math.log(i + 1);
+  }
+  return Math.min(1, sum);
+}
+
+/** P(X <= k) for X ~ Binomial(n, p). */
+export function binomialLowerTail(k: number, n: number, p: number): number {
+  return binomialUpperTail(n - k, n, 1 - p);
+}
+
+function logChoose(n: number, k: number): number {
+  return logFactorial(n) - logFactorial(k) - logFactorial(n - k);
+}
+
+const LOG_FACT: number[] = [0];
+function logFactorial(n: number): number {
+  for (let i = LOG_FACT.length; i <= n; i++) LOG_FACT[i] = (LOG_FACT[i - 1] as number) + Math.log(i);
+  return LOG_FACT[n] as number;
+}
+
+/**
+ * McNemar's exact test on the discordant pairs of a paired 2x2 table of correct answers, with a margin on
+ * the accuracy difference d = acc_candidate - acc_primary = (c - b) / n, where b = only the primary right,
+ * c = only the candidate right, n = all labelled pairs. Conditional on m = b + c discordant pairs,
+ * c ~ Binomial(m, theta) with theta = P(candidate right | discordant); at d = -margin,
+ * theta0 = 1/2 - margin * n / (2m) (the discordance rate m/n plugged in: the conditional exact
+ * non-inferiority test of e.g. Liu, Hsueh, Hsieh & Chen, Stat Med 2002). margin = 0 is the classic exact
+ * McNemar test (theta0 = 1/2).
+ *  - nonInferiority: one-sided p of H0 d <= -margin vs H1 d > -margin = P(X >= c | theta0)
+ *  - inferiority:    one-sided p of H0 d >= -margin vs H1 d < -margin = P(X <= c | theta0)
+ *  - superiority:    one-sided p of H0 d <= 0 vs H1 d > 0 = P(X >= c | 1/2)
+ * Checked against scipy.stats.binomtest in test/gate/stats.test.ts.
+ */
+export function mcnemarExact(b: number, c: number, n: number, margin: number): { nonInferiority: number; inferiority: number; superiority: number; theta0: number } {
+  const m = b + c;
+  if (m === 0) return { nonInferiority: margin > 0 ? 0 : 1, inferiority: 1, superiority: 1, theta0: 0.5 };
+  const theta0 = Math.max(0, Math.min(1, 0.5 - (margin * n) / (2 * m)));
+  return {
+    nonInferiority: binomialUpperTail(c, m, theta0),
+    inferiority: binomialLowerTail(c, m, theta0),
+    superiority: binomialUpperTail(c, m, 0.5),
+    theta0,
+  };
+}

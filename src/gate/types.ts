@@ -12,14 +12,63 @@ export interface Totals {
   readonly schemaMismatches: number;
   readonly candidateScored: number;
   readonly primaryAnswered: number;
-  /** p99 in ms, null when no latency was recorded. */
+  /** End-to-end p99 in the processor (queue + compute) in ms, null when none was recorded. Reported, not judged. */
   readonly candidateP99Ms: number | null;
+  /** Compute and queue latency from latency_1m (window and sub-windows only; null elsewhere or without data). */
+  readonly latency?: LatencyFigures | null;
+  /** The noise-floor table from noise_1m; null when the primary was not re-scored in this scope. */
+  readonly noise?: NoiseCounts | null;
+  /** Late ground-truth labels joined to this scope's predictions; null when none. */
+  readonly labels?: LabelCounts | null;
   readonly primaryP99Ms: number | null;
   readonly candidateCostUsd: number;
   readonly primaryCostUsd: number;
   /** 'YYYY-MM-DD hh:mm:ss' UTC, null when the scope has no row. */
   readonly firstMinute: string | null;
   readonly lastMinute: string | null;
+}
+
+/** Rows where both the candidate and the re-scored primary answered, by who agrees with the logged primary. */
+export interface NoiseCounts {
+  readonly paired: number;
+  readonly bothAgree: number;
+  readonly candidateOnlyAgree: number;
+  readonly reproducedOnlyAgree: number;
+  readonly neitherAgree: number;
+}
+
+/** The paired 2x2 table of correct answers on labelled requests (src/gate/sql/labels.sql). */
+export interface LabelCounts {
+  readonly labelled: number;
+  readonly bothRight: number;
+  readonly onlyPrimaryRight: number;
+  readonly onlyCandidateRight: number;
+  readonly bothWrong: number;
+}
+
+/** How every label message was counted (src/gate/sql/labels_summary.sql). */
+export interface LabelSummary {
+  readonly valid: number;
+  readonly requests: number;
+  readonly duplicates: number;
+  readonly unknown: number;
+  readonly invalid: number;
+}
+
+/** One scope's candidate latency, split (src/gate/sql/latency.sql). */
+export interface LatencyFigures {
+  /** Rows with a compute latency. */
+  readonly scored: number;
+  /** Minutes with data; the slowest is left out of the judged p99 when there are two or more. */
+  readonly minutes: number;
+  /** The judged figure: compute p99 without the slowest minute (all of them when minutes < 2). */
+  readonly computeP99Ms: number | null;
+  /** Compute p99 over every minute, slowest included. */
+  readonly computeP99AllMs: number | null;
+  readonly queueP99Ms: number | null;
+  /** 'YYYY-MM-DD hh:mm:ss' UTC and its own compute p99. */
+  readonly slowestMinute: string | null;
+  readonly slowestMinuteP99Ms: number | null;
 }
 
 /** A scope without any row. */
@@ -51,6 +100,8 @@ export interface GateInput {
   readonly primaryVersions: readonly string[];
   readonly subWindows: readonly SubWindowTotals[];
   readonly segments: readonly SegmentTotals[];
+  /** Label messages as counted; null when the model has none. */
+  readonly labelSummary?: LabelSummary | null;
 }
 
 export type Decision = 'PROMOTE' | 'HOLD' | 'REJECT';
@@ -80,8 +131,10 @@ export interface Criterion {
   /** The threshold the bound (or the measured value) is compared with. */
   readonly threshold: number | null;
   readonly result: Result;
-  /** One readable sentence; for a non-pass result, the reason. */
+  /** One readable sentence with the figure; for a non-pass result, the reason. */
   readonly note: string;
+  /** For a fail or inconclusive result: one sentence saying what to do next (src/gate/actions.ts); else null. */
+  readonly action?: string | null;
 }
 
 export interface SegmentFinding {
@@ -94,6 +147,8 @@ export interface SegmentFinding {
   readonly pValue: number | null;
   readonly adjustedPValue: number | null;
   readonly result: 'pass' | 'fail' | 'insufficient';
+  /** Set when the value was tested against its noise floor (excess disagreement) instead of plain agreement. */
+  readonly excess?: { readonly candidateDisagreement: number; readonly noiseFloor: number; readonly excess: number; readonly lower: number; readonly upper: number };
 }
 
 export interface SubWindowSummary {

@@ -31,6 +31,27 @@ export class Metrics {
     buckets: [1, 10, 100, 1000, 5000, 10000, 50000, 100000],
     registers: [this.registry],
   });
+  // Per session.run batch (src/score/onnx-scorer.ts onBatch). Compute is the model; queue is this
+  // processor (micro-batch wait, event-loop stalls, GC): a high queue with a flat compute is a capacity
+  // problem of the processor, never a reason to reject the candidate. Buckets from 0.1 ms (a small tree
+  // batch) to 10 s (a processor stalled behind a store outage).
+  private readonly computeSeconds = new Histogram({
+    name: 'shadow_candidate_compute_seconds',
+    help: 'session.run time per candidate batch (the compute latency of each row in it)',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  private readonly queueSeconds = new Histogram({
+    name: 'shadow_candidate_queue_seconds',
+    help: "Queue latency of each candidate batch's oldest row: score() call to session.run start",
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+  private readonly retimed = new Counter({
+    name: 'shadow_candidate_retimed_batches_total',
+    help: 'Candidate batches run a second time because their first timing looked like interference',
+    registers: [this.registry],
+  });
   readonly joinBuffered = new Gauge({ name: 'shadow_join_buffered_records', help: 'Records waiting in the join', registers: [this.registry] });
   readonly sinkPending = new Gauge({ name: 'shadow_sink_pending_rows', help: 'Outcome rows not yet written', registers: [this.registry] });
   readonly lag = new Gauge({
@@ -67,6 +88,12 @@ export class Metrics {
     this.rows.inc(rows);
     this.insertSeconds.observe(ms / 1000);
     this.batchRows.observe(rows);
+  }
+
+  scoredBatch(b: { computeMs: number; maxQueueMs: number; retimed: boolean }): void {
+    if (b.retimed) this.retimed.inc();
+    this.computeSeconds.observe(b.computeMs / 1000);
+    this.queueSeconds.observe(Math.max(0, b.maxQueueMs) / 1000);
   }
 
   insertRetried(): void {

@@ -93,6 +93,12 @@ function fillComparison(row: OutcomeRow, req: RequestSide, prim: PrimarySide, o:
     row.score_delta = c.delta;
   }
   row.sampled = !c.agree ? 0 : sampled(req.msg.request_id, o.agreementSampleRate) ? 1 : 0;
+  // The noise floor: the same artifact as production, on the same features, against what production logged.
+  const rep = req.reproduced;
+  if (rep && rep.ok) {
+    row.reproduced = 1;
+    row.reproduced_agree = compare(o.task, rep, prim.output).agree ? 1 : 0;
+  }
   // Raw outputs and features are for analysts, in shadow.disagreements: serialising them for every
   // agreeing row would cost CPU on the hot path and storage for nothing.
   if (!c.agree || row.sampled) {
@@ -116,6 +122,8 @@ function fillCandidate(row: OutcomeRow, cand: CandidateResult | null, o: Outcome
   if (!cand) return;
   row.candidate_scored = 1;
   row.candidate_latency_ms = cand.latencyMs;
+  row.candidate_compute_ms = cand.computeLatencyMs;
+  row.candidate_queue_ms = cand.queueMs;
   row.candidate_cost_usd = costOf(o.candidatePricing, cand.computeMs);
   if (!cand.ok) {
     row.candidate_error = 1;

@@ -25,8 +25,17 @@ export interface OutcomeRow {
   score_delta: number;
   primary_output: string;
   candidate_output: string;
+  /** End to end inside the processor: queue + compute (kept for continuity; not judged). */
   candidate_latency_ms: number;
+  /** session.run time of the row's batch: what the gate judges (migration 000030). */
+  candidate_compute_ms: number;
+  /** Time before scoring (micro-batch wait, event-loop stalls): processor health (migration 000031). */
+  candidate_queue_ms: number;
   primary_latency_ms: number;
+  /** 1 when the primary's artifact was re-scored and both it and the logged primary answered (migration 000034). */
+  reproduced: 0 | 1;
+  /** The re-scored primary agrees with the logged primary (migration 000035). */
+  reproduced_agree: 0 | 1;
   candidate_cost_usd: number;
   primary_cost_usd: number;
   features: string;
@@ -75,7 +84,11 @@ export function emptyRow(): OutcomeRow {
     primary_output: '',
     candidate_output: '',
     candidate_latency_ms: 0,
+    candidate_compute_ms: 0,
+    candidate_queue_ms: 0,
     primary_latency_ms: 0,
+    reproduced: 0,
+    reproduced_agree: 0,
     candidate_cost_usd: 0,
     primary_cost_usd: 0,
     features: '',

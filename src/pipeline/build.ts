@@ -10,6 +10,7 @@ import { createLedger, type Ledger } from '../sinks/clickhouse/ledger.ts';
 import { createOutcomeSink, type RowSink } from '../sinks/clickhouse/outcome-sink.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { Ownership } from './ownership.ts';
+import { primaryArtifact } from './primary-artifact.ts';
 import { Processor } from './processor.ts';
 
 export interface Pipeline {
@@ -46,8 +47,8 @@ export interface PipelineOptions {
 /** Wires scorer -> processor -> batch writer -> ClickHouse for one candidate. The caller owns the store. */
 export async function buildPipeline(config: Readonly<Config>, store: Store, logger: Logger, opts: PipelineOptions = {}): Promise<Pipeline> {
   const c = config.candidate;
-  const scorer = await createScorer({
-    modelPath: c.path,
+  const scorerOptions = (modelPath: string) => ({
+    modelPath,
     ...(c.inputName ? { inputName: c.inputName } : {}),
     features: [...c.features],
     outputs: { ...c.outputs },
@@ -57,6 +58,14 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     intraOpThreads: c.intraOpThreads,
     allowSpinning: c.allowSpinning,
   });
+  const scorer = await createScorer(scorerOptions(c.path), opts.metrics ? { onBatch: (b) => opts.metrics?.scoredBatch(b) } : {});
+  // The noise floor: the primary's own artifact on the same rows (src/pipeline/primary-artifact.ts).
+  const primary = primaryArtifact(config);
+  const reproducer = primary ? await createScorer(scorerOptions(primary.path)).catch(async (err: unknown) => {
+    await scorer.close();
+    throw err;
+  }) : null;
+  if (primary) logger.child({ stage: 'score' }).info({ path: primary.path, source: primary.source }, 're-scoring the primary for the noise floor');
   const segments = new SegmentCapper(config.segments.dimensions, config.segments.maxValuesPerDimension);
   await seedSegments(store, config, segments);
   const outcomeOptions: OutcomeOptions = {
@@ -96,6 +105,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
   );
   processor = new Processor(config, {
     scorer,
+    reproducer,
     emit: (outcomes) => writer.add(outcomes),
     now: opts.now ?? Date.now,
     outcomeOptions,
@@ -113,6 +123,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     async close() {
       await writer.stop();
       await scorer.close();
+      await reproducer?.close();
     },
   };
 }

@@ -12,6 +12,8 @@ export interface CandidateScorer {
 
 export interface ProcessorDeps {
   readonly scorer: CandidateScorer;
+  /** The primary's artifact, scored on the same rows to measure the noise floor (optional). */
+  readonly reproducer?: CandidateScorer | null;
   /** Receives every outcome; it owns making them durable and then calling `markDurable`. */
   readonly emit: (outcomes: Outcome[]) => void;
   readonly now: () => number;
@@ -146,12 +148,17 @@ export class Processor {
   private async score(requests: { record: RawRecord; msg: MirroredRequest }[]): Promise<RequestSide[]> {
     const pinned = this.config.candidate.featureSchemaVersion;
     const toScore = requests.filter((r) => r.msg.feature_schema_version === pinned);
-    const results = toScore.length ? await this.deps.scorer.score(toScore.map((r) => r.msg.features)) : [];
+    const features = toScore.map((r) => r.msg.features);
+    // Both models see the same rows at the same time, so load on the host affects them alike.
+    const [results, reproduced] = toScore.length
+      ? await Promise.all([this.deps.scorer.score(features), this.deps.reproducer ? this.deps.reproducer.score(features) : null])
+      : [[], null];
     for (const r of results) if (!r.ok) this.counters.candidateErrors++;
     let i = 0;
     return requests.map(({ record, msg }) => {
       const mismatch = msg.feature_schema_version !== pinned;
-      return { ref: record.ref, msg, schemaMismatch: mismatch, candidate: mismatch ? null : results[i++]! };
+      const k = mismatch ? -1 : i++;
+      return { ref: record.ref, msg, schemaMismatch: mismatch, candidate: mismatch ? null : results[k]!, reproduced: mismatch || !reproduced ? null : reproduced[k]! };
     });
   }
 

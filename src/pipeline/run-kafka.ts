@@ -11,6 +11,7 @@ import type { Ledger } from '../sinks/clickhouse/ledger.ts';
 import { createKafka } from '../kafka/client.ts';
 import { watchGroupLag } from '../sources/kafka/group-lag.ts';
 import { KafkaSource } from '../sources/kafka/kafka-source.ts';
+import { startLabelsSource, type LabelsSource } from '../sources/kafka/labels-source.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
 
 export interface RunningProcessor {
@@ -81,11 +82,13 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     logger,
     config.http,
   );
+  let labels: LabelsSource | null = null;
   try {
     await source.start();
+    labels = await startLabelsSource({ kafka, store, topic: config.kafka.topics.labels, groupId: `${config.kafka.groupId}.labels`, model: config.model, logger });
   } catch (err) {
     clearInterval(gauges);
-    await Promise.allSettled([http.close(), pipeline.close(), lagWatch.stop()]);
+    await Promise.allSettled([source.stop(), http.close(), pipeline.close(), lagWatch.stop()]);
     throw err;
   }
   let stopping: Promise<void> | null = null;
@@ -99,6 +102,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
         loopDelay.disable();
         await lagWatch.stop();
         await source.stop();
+        await labels?.stop();
         await pipeline.close();
         await http.close();
       })();

@@ -26,15 +26,28 @@ export function createHttpRunner(baseUrl: string, opts: HttpRunnerOptions = {}):
   const doFetch = opts.fetch ?? fetch;
   const timeoutMs = opts.timeoutMs ?? 30_000;
 
-  async function post(path: string, body: object): Promise<unknown> {
-    let res: Response;
-    try {
-      res = await doFetch(`${base}${path}`, {
+  // The processor runs a few queries at once and answers 429 beyond that (the gate sends several in
+  // parallel): wait and send again, with growing pauses, until the request's own time runs out.
+  async function send(path: string, body: object): Promise<Response> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const res = await doFetch(`${base}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
       });
+      const pause = Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random());
+      if (res.status !== 429 || Date.now() + pause >= deadline) return res;
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+
+  async function post(path: string, body: object): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await send(path, body);
     } catch (err) {
       throw new ShadowError(
         'SHADOW_SINK',

@@ -1,5 +1,11 @@
 import type { FlipResult } from './registry.ts';
+import type { SingleRequestLatency } from './latency.ts';
 import type { ModelEntry, ProductionRecord } from './types.ts';
+
+/** 'batch 1: p50 0.052 ms, p99 0.090 ms (200 runs on host, 2026-01-01T00:00:00.000Z)' */
+export function formatLatency(l: SingleRequestLatency): string {
+  return `batch 1: p50 ${l.p50Ms.toFixed(3)} ms, p99 ${l.p99Ms.toFixed(3)} ms (${l.runs} runs on ${l.host}, ${l.measuredAt})`;
+}
 
 // Terminal text for flips and status. JSON forms are the objects themselves.
 

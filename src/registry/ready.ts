@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { errorMessage } from '../errors.ts';
 import { verifyArtifact } from './artifact.ts';
+import { formatLatency } from './format.ts';
 import type { ModelEntry, ProductionRecord } from './types.ts';
 
 // The rollback-readiness checklist behind `shadow-compare ready M`. Every item is checked, none assumed.
@@ -69,8 +70,20 @@ export async function readinessChecklist(input: ReadinessInput): Promise<Readine
     ok: runbook !== null && existsSync(runbook),
     detail: runbook === null ? 'no `runbook:` in the config' : existsSync(runbook) ? `runbook ${runbook}` : `runbook ${runbook} does not exist`,
   });
+  items.push(latencyItem(entry, previous));
   if (input.published !== undefined) items.push(flagItem(input.published, entry));
   return items;
+}
+
+/** The batch-1 latency of production (and of the rollback target, when there is one) is on record. */
+function latencyItem(entry: ModelEntry, previous: string | null): ReadinessItem {
+  const versions = [entry.production, previous].filter((v): v is string => v !== null);
+  const parts = versions.map((v) => {
+    const l = entry.versions[v]?.latency;
+    return l ? `${v} ${formatLatency(l)}` : `${v} not measured`;
+  });
+  const ok = versions.length > 0 && versions.every((v) => entry.versions[v]?.latency !== undefined);
+  return { id: 'single_request_latency', ok, detail: parts.length ? parts.join('; ') : 'no production version to measure' };
 }
 
 function flagItem(published: ProductionRecord | null | Error, entry: ModelEntry): ReadinessItem {

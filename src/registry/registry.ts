@@ -3,6 +3,7 @@ import { ShadowError } from '../errors.ts';
 import { inspectArtifact, verifyArtifact } from './artifact.ts';
 import { readRegistry, withRegistryLock, writeRegistry } from './file-store.ts';
 import type { FlagPublisher } from '../kafka/registry-topic.ts';
+import type { SingleRequestLatency } from './latency.ts';
 import type { HistoryEvent, ModelEntry, ProductionRecord, RegistryData, VersionRecord } from './types.ts';
 
 // Registry operations. Each flip runs under the registry file's lock: verify the target artifact,
@@ -32,7 +33,7 @@ export function modelEntry(path: string, model: string): ModelEntry {
 
 export async function registerVersion(
   reg: Registry,
-  input: { model: string; version: string; artifactPath: string; featureSchemaVersion: string | null; actor: string },
+  input: { model: string; version: string; artifactPath: string; featureSchemaVersion: string | null; actor: string; latency?: SingleRequestLatency },
 ): Promise<{ record: VersionRecord; created: boolean }> {
   const info = await inspectArtifact(input.artifactPath);
   return withRegistryLock(reg.path, async () => {
@@ -55,9 +56,26 @@ export async function registerVersion(
       featureSchemaVersion: input.featureSchemaVersion,
       registeredAt: reg.now().toISOString(),
       registeredBy: input.actor,
+      ...(input.latency ? { latency: input.latency } : {}),
     };
     writeRegistry(reg.path, withModel(data, input.model, { ...entry, versions: { ...entry.versions, [input.version]: record } }));
     return { record, created: true };
+  });
+}
+
+/**
+ * Stores a fresh single-request latency in an existing version record. The only field of a record that
+ * may change: it describes this machine at a time, not the artifact, which stays immutable.
+ */
+export async function recordLatency(reg: Registry, model: string, version: string, latency: SingleRequestLatency): Promise<VersionRecord> {
+  return withRegistryLock(reg.path, async () => {
+    const data = readRegistry(reg.path);
+    const entry = data.models[model] ?? EMPTY_MODEL;
+    const existing = entry.versions[version];
+    if (!existing) throw new ShadowError('SHADOW_REGISTRY', `${model} ${version} is not registered`);
+    const record: VersionRecord = { ...existing, latency };
+    writeRegistry(reg.path, withModel(data, model, { ...entry, versions: { ...entry.versions, [version]: record } }));
+    return record;
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Signature } from './artifact.ts';
+import type { SingleRequestLatency } from './latency.ts';
 
 export interface VersionRecord {
   readonly model: string;
@@ -8,6 +9,8 @@ export interface VersionRecord {
   readonly featureSchemaVersion: string | null;
   readonly registeredAt: string;
   readonly registeredBy: string;
+  /** Batch-1 latency measured by `register` (refreshed by `ready`); absent on records made before issue 13. */
+  readonly latency?: SingleRequestLatency;
 }
 
 export type PromotionAction = 'promote' | 'rollback' | 'canary-start' | 'canary-step' | 'canary-abort' | 'canary-hold';

@@ -6,6 +6,9 @@ import { rowReader, type OutputTensor } from './outputs.ts';
 import { packRows, readRow } from './pack.ts';
 import { openSession, signatureOf } from './session.ts';
 import { checkSignature } from './signature.ts';
+import { processCpuMs } from './cpu-clock.ts';
+import { RetimePolicy, type RetimeOptions } from './retime.ts';
+import { timedRun } from './timed-run.ts';
 import type { FeatureValue, ScoreResult, Scorer, ScorerOptions } from './types.ts';
 import { errorMessage } from '../errors.ts';
 
@@ -15,9 +18,36 @@ interface QueuedRow {
   at: number;
 }
 
-export async function createScorer(opts: ScorerOptions, deps: { now?: () => number } = {}): Promise<Scorer> {
+/** One session.run, for metrics: observed once per batch, never per row. */
+export interface BatchTiming {
+  readonly rows: number;
+  /** session.run time of the batch (the compute latency of each of its rows). */
+  readonly computeMs: number;
+  /** Queue time of the batch's oldest row: score() call to the start of session.run. */
+  readonly maxQueueMs: number;
+  /** The batch was run a second time because its first timing looked like interference (src/score/retime.ts). */
+  readonly retimed: boolean;
+}
+
+export interface ScorerDeps {
+  /** Wall clock (ms). Injecting one also turns the CPU clock off unless `cpuNow` is given. */
+  now?: () => number;
+  /**
+   * CPU clock (ms). Compute latency is min(wall, CPU) over the run, so other processes taking the core
+   * mid-run cannot make the model look slow (src/score/cpu-clock.ts says why). Default: the process's
+   * CPU time; null: wall time only.
+   */
+  cpuNow?: (() => number) | null;
+  /** When a batch is timed again (src/score/retime.ts). */
+  retime?: RetimeOptions;
+  onBatch?: (t: BatchTiming) => void;
+}
+
+export async function createScorer(opts: ScorerOptions, deps: ScorerDeps = {}): Promise<Scorer> {
   MicroBatcher.checkOptions(opts); // before loading, so a bad setting cannot leak a session
   const now = deps.now ?? (() => performance.now());
+  // With several intra-op threads the process CPU time exceeds the wall time and min() picks the wall.
+  const cpuNow = deps.cpuNow === undefined ? (deps.now === undefined ? processCpuMs : undefined) : (deps.cpuNow ?? undefined);
   const allowNaN = opts.allowNaN ?? false;
   const width = opts.features.length;
   // Loaded once for the scorer's life: onnxruntime leaks native memory across create/release cycles.
@@ -37,34 +67,42 @@ export async function createScorer(opts: ScorerOptions, deps: { now?: () => numb
   // Fetch only the configured outputs: skips extra work such as a ZipMap the stage never reads.
   const fetches = [...new Set(Object.values(opts.outputs).filter((n): n is string => n !== undefined))];
 
+  const retime = new RetimePolicy(deps.retime);
+  // The tighter of two upper bounds on what a run cost (see ScorerDeps.cpuNow).
+  const costOf = (r: { t0: number; t1: number; cpuMs: number | null }): number => (r.cpuMs === null ? r.t1 - r.t0 : Math.min(r.cpuMs, r.t1 - r.t0));
+
   const runBatch = async (rows: QueuedRow[]): Promise<ScoreResult[]> => {
     let t0: number | undefined;
     let t1: number | undefined;
     try {
       const tensor = new Tensor(elementType, packRows(rows.map((r) => r.values), width, elementType), [rows.length, width]);
-      t0 = now();
-      // onnxruntime-node exposes no synchronous run: this wall time includes its setImmediate hop, so
-      // on a busy event loop it over-states compute slightly; it never under-states it.
-      const out = await session.run({ [inputName]: tensor }, fetches);
-      t1 = now();
-      const computeMs = (t1 - t0) / rows.length;
-      const read = rowReader(out as unknown as Record<string, OutputTensor>, opts.outputs, rows.length);
+      const feeds = { [inputName]: tensor };
+      const run = await timedRun(() => session.run(feeds, fetches), now, cpuNow);
+      ({ t0, t1 } = run);
+      let batchMs = costOf(run);
+      const retimed = retime.suspicious(rows.length, batchMs);
+      if (retimed) batchMs = Math.min(batchMs, costOf(await timedRun(() => session.run(feeds, fetches), now, cpuNow)));
+      retime.record(rows.length, batchMs);
+      const read = rowReader(run.out as unknown as Record<string, OutputTensor>, opts.outputs, rows.length);
       const done = now();
+      deps.onBatch?.({ rows: rows.length, computeMs: batchMs, maxQueueMs: t0 - rows[0]!.at, retimed });
       return rows.map((r, i): ScoreResult => ({
         ok: true,
         ...(read.scores && { scores: read.scores(i) }),
         ...(read.label && { label: read.label(i) }),
         ...(read.value && { value: read.value(i) }),
         latencyMs: done - r.at,
-        computeMs,
+        computeMs: batchMs / rows.length,
+        computeLatencyMs: batchMs,
+        queueMs: t0! - r.at,
       }));
     } catch (err) {
       // One bad row must not fail the rows batched with it: score them one by one to find it. Costs
       // extra runs only when a batch failed; the batcher keeps serving later batches either way.
       if (rows.length > 1) return (await Promise.all(rows.map((r) => runBatch([r])))).flat();
       const done = now();
-      const computeMs = t0 === undefined ? 0 : ((t1 ?? done) - t0) / rows.length;
-      return failRows(rows, err, done, computeMs);
+      const batchMs = t0 === undefined ? 0 : (t1 ?? done) - t0;
+      return failRows(rows, err, done, batchMs, t0);
     }
   };
 
@@ -72,7 +110,7 @@ export async function createScorer(opts: ScorerOptions, deps: { now?: () => numb
     maxBatchSize: Math.min(opts.maxBatchSize, io.maxRowsPerRun ?? Infinity),
     maxWaitMs: opts.maxWaitMs,
     run: runBatch,
-    fail: (err, rows) => failRows(rows, err, now(), 0),
+    fail: (err, rows) => failRows(rows, err, now(), 0, undefined),
   });
 
   let closing: Promise<void> | undefined;
@@ -91,7 +129,7 @@ export async function createScorer(opts: ScorerOptions, deps: { now?: () => numb
           queued.push({ values: c.values, at });
           slots.push(i);
         } else {
-          results[i] = { ok: false, code: c.code, reason: c.reason, latencyMs: now() - at, computeMs: 0 };
+          results[i] = { ok: false, code: c.code, reason: c.reason, latencyMs: now() - at, computeMs: 0, computeLatencyMs: 0, queueMs: 0 };
         }
       });
       const scored = await batcher.submit(queued);
@@ -105,8 +143,11 @@ export async function createScorer(opts: ScorerOptions, deps: { now?: () => numb
   };
 }
 
-function failRows(rows: QueuedRow[], err: unknown, done: number, computeMs: number): ScoreResult[] {
+function failRows(rows: QueuedRow[], err: unknown, done: number, batchMs: number, started: number | undefined): ScoreResult[] {
   // onnxruntime messages span lines; one line keeps the reason column and log lines greppable.
   const reason = errorMessage(err).replace(/\s+/g, ' ').trim();
-  return rows.map((r) => ({ ok: false, code: 'RUNTIME_ERROR', reason, latencyMs: done - r.at, computeMs }));
+  return rows.map((r) => ({
+    ok: false, code: 'RUNTIME_ERROR', reason, latencyMs: done - r.at,
+    computeMs: batchMs / rows.length, computeLatencyMs: batchMs, queueMs: started === undefined ? done - r.at : started - r.at,
+  }));
 }

@@ -94,6 +94,11 @@ export interface TrafficOptions {
   featureSchemaVersion?: string;
   /** Request ids are `${idPrefix}${n padded to 6}`. Default "req-". */
   idPrefix?: string;
+  /**
+   * Binary models only: share of logged primary outputs whose label (and score) is flipped, as a
+   * nondeterministic or skewed serving path would (issue 13, the noise floor). Default 0.
+   */
+  primaryFlipRate?: number;
 }
 
 export type PrimaryDelivery = 'separate' | 'inline' | 'missing';
@@ -170,6 +175,7 @@ export const TRAFFIC_DEFAULTS = {
   reorderRate: 0.05,
   featureSchemaVersion: '1',
   idPrefix: 'req-',
+  primaryFlipRate: 0,
 } as const;
 
 const PRIMARY_ERRORS: readonly PrimaryErrorJson[] = [
@@ -204,6 +210,7 @@ export function generateTraffic(opts: TrafficOptions): Traffic {
   checkRate('invalidRate', o.invalidRate);
   checkRate('primaryErrorRate', o.primaryErrorRate);
   checkRate('reorderRate', o.reorderRate);
+  checkRate('primaryFlipRate', o.primaryFlipRate);
   if (o.missingPrimaryRate + o.inlinePrimaryRate > 1) {
     throw new RangeError('missingPrimaryRate + inlinePrimaryRate must be <= 1');
   }
@@ -216,6 +223,7 @@ export function generateTraffic(opts: TrafficOptions): Traffic {
   const primRng = substream(o.seed, 'primary');
   const dupRng = substream(o.seed, 'duplicates');
   const invRng = substream(o.seed, 'invalid');
+  const flipRng = substream(o.seed, 'flips');
 
   const pending: Pending[] = [];
   let seq = 0;
@@ -265,7 +273,8 @@ export function generateTraffic(opts: TrafficOptions): Traffic {
     const err = isError ? (PRIMARY_ERRORS[Math.floor(uErrCode * PRIMARY_ERRORS.length)] as PrimaryErrorJson) : null;
     const latency = round3(err?.code === 'TIMEOUT' ? 100 + latencyOk : latencyOk);
     const primaryEventTime = eventTime + Math.ceil(latency);
-    const output: ModelOutputJson = isError ? {} : expectedOutput(ds, model, primaryVersion, row);
+    const flipped = flipRng() < o.primaryFlipRate;
+    const output: ModelOutputJson = isError ? {} : flippedIf(flipped, expectedOutput(ds, model, primaryVersion, row));
     const cost = isError ? undefined : Math.round((2e-5 + latency * 1e-6) * 1e9) / 1e9;
 
     const request: MirroredRequestJson = {
@@ -442,4 +451,14 @@ function makeInvalid(
 
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The other binary answer: label 1 - label, score 1 - score (other task types are left as they are). */
+function flippedIf(flip: boolean, out: ModelOutputJson): ModelOutputJson {
+  if (!flip || out.scores !== undefined || out.value !== undefined) return out;
+  return {
+    ...out,
+    ...(out.label !== undefined ? { label: out.label === 1 ? 0 : 1 } : {}),
+    ...(out.score !== undefined ? { score: 1 - out.score } : {}),
+  };
 }

@@ -4,7 +4,7 @@ import { argmax, compare } from '../../src/compare/index.ts';
 import type { TaskConfig } from '../../src/config/index.ts';
 
 const binary: TaskConfig = { type: 'binary', threshold: 0.5, positiveLabel: '1' };
-const ok = (x: { scores?: number[]; label?: string; value?: number }) => ({ ok: true as const, latencyMs: 1, computeMs: 1, ...x });
+const ok = (x: { scores?: number[]; label?: string; value?: number }) => ({ ok: true as const, latencyMs: 1, computeMs: 1, computeLatencyMs: 1, queueMs: 0, ...x });
 
 describe('compare, binary task', () => {
   it('agrees when both scores fall on the same side of the threshold', () => {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MirroredRequest, PrimaryOutput, toJsonSchemas } from '../../src/contracts/index.ts';
+import { GroundTruthLabel, MirroredRequest, PrimaryOutput, toJsonSchemas } from '../../src/contracts/index.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'schemas', 'messages');
 const FIX = 'run `npx tsx scripts/export-json-schema.ts` and commit schemas/messages/';
@@ -90,5 +90,36 @@ describe('message contracts', () => {
     const r = PrimaryOutput.safeParse({ request_id: 'r', event_time: 0, model: 'm', output: {}, latency_ms: 1 });
     assert.equal(r.success, false);
     assert.ok(r.error!.issues.some((i) => i.path.join('.') === 'version'));
+  });
+});
+
+// Issue 13 (3): the labels topic's contract.
+describe('ground-truth label contract', () => {
+  const valid = { request_id: 'r-1', model: 'diagnosis', label: 1, label_time: '2025-03-09T10:00:00Z' };
+
+  it('accepts a label or a value, with an ISO or epoch-ms label time', () => {
+    assert.equal(GroundTruthLabel.safeParse(valid).success, true);
+    assert.equal(GroundTruthLabel.safeParse({ ...valid, label: undefined, value: 151.5, label_time: 1_741_514_400_000 }).success, true);
+    assert.equal(GroundTruthLabel.parse(valid).label_time, Date.parse('2025-03-09T10:00:00Z'));
+  });
+
+  it('rejects neither or both of label and value, naming label', () => {
+    for (const bad of [{ ...valid, label: undefined }, { ...valid, value: 1 }]) {
+      const r = GroundTruthLabel.safeParse(bad);
+      assert.equal(r.success, false);
+      assert.deepEqual(r.error!.issues.map((i) => i.path.join('.')), ['label']);
+    }
+  });
+
+  it('rejects an unknown field and a missing request id', () => {
+    assert.equal(GroundTruthLabel.safeParse({ ...valid, extra: 1 }).success, false);
+    const { request_id: _, ...rest } = valid;
+    assert.ok(GroundTruthLabel.safeParse(rest).error!.issues.some((i) => i.path.join('.') === 'request_id'));
+  });
+
+  it('is exported as JSON Schema requiring request_id, model and label_time', () => {
+    const s = toJsonSchemas()['ground-truth-label.schema.json'] as { required: string[]; additionalProperties: boolean };
+    assert.deepEqual([...s.required].sort(), ['label_time', 'model', 'request_id']);
+    assert.equal(s.additionalProperties, false);
   });
 });

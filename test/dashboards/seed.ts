@@ -2,10 +2,11 @@
 // traffic with event times over the last ~100 minutes replayed through the real pipeline, one real
 // gate decision (src/gate runGate + recordDecision), and real registry flips (file backend) recorded in
 // shadow.promotions. Every table a dashboard, alert rule or analyst view reads then has rows "now".
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultGateConfig, recordDecision, runGate } from '../../src/gate/index.ts';
+import { ingestLabelFile } from '../../src/labels/index.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import { replayFile } from '../../src/pipeline/replay.ts';
 import { createStoreRunner, type QueryRunner } from '../../src/query/index.ts';
@@ -30,7 +31,12 @@ export interface Seeded {
 export async function seedThroughPipeline(opts: { count?: number } = {}): Promise<Seeded> {
   const dir = mkdtempSync(join(tmpdir(), 'shadow-dashboards-'));
   // A larger agreement sample than production's 1 % so the feature contrast has rows to compare.
-  const config = testConfig({ clickhouse: { dataDir: join(dir, 'data') }, sink: { agreementSampleRate: 0.2 } });
+  // primary.path: the primary's artifact is re-scored, so the noise-floor table (noise_1m) has rows too.
+  const config = testConfig({
+    clickhouse: { dataDir: join(dir, 'data') },
+    sink: { agreementSampleRate: 0.2 },
+    primary: { path: join(REPO, `fixtures/models/${MODEL}/${PRIMARY}.onnx`) },
+  });
   const now = new Date();
   const count = opts.count ?? 3000;
   const traffic = generateTraffic({
@@ -48,10 +54,14 @@ export async function seedThroughPipeline(opts: { count?: number } = {}): Promis
   });
   const file = join(dir, 'traffic.ndjson');
   writeNdjson(file, traffic.envelopes);
+  // Late labels: the data set's truth for every request, so label_accuracy_daily has rows.
+  const targets = loadDataset('breast_cancer').targets!;
+  appendFileSync(file, `${traffic.truth.map((r) => JSON.stringify({ stream: 'labels', key: r.request_id, payload: { request_id: r.request_id, model: MODEL, label: targets[r.row], label_time: now.toISOString() } })).join('\n')}\n`);
   const store = await openStore(config.clickhouse);
   await migrate(store);
   const logger = createLogger({ level: 'warn' });
   await replayFile(file, config, store, logger);
+  await ingestLabelFile(file, store, { model: MODEL });
   const runner = createStoreRunner(store);
 
   const gate = await runGate(runner, { model: MODEL, candidate: CANDIDATE, database: store.database, config: defaultGateConfig(), end: now, now });

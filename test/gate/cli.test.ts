@@ -94,7 +94,7 @@ describe('gate command', () => {
     assert.equal(row?.source, 'http');
     assert.equal(row?.promotion_id, '');
     const sql = JSON.parse(row?.sql ?? '[]') as { name: string; sql: string; params: Record<string, unknown> }[];
-    assert.deepEqual(sql.map((s) => s.name), ['window_totals', 'sub_windows']);
+    assert.deepEqual(sql.map((s) => s.name), ['window_totals', 'sub_windows', 'latency_window', 'latency_sub_windows', 'noise_window', 'noise_sub_windows', 'labels_window', 'labels_sub_windows', 'labels_summary']);
     assert.match(sql[0]?.sql ?? '', /FROM shadow\.stats_1m/);
     assert.deepEqual(sql[0]?.params, { model: 'diagnosis', candidate: 'v10', start: '2025-03-01 00:00:00', end: '2025-03-08 00:00:00' });
     assert.equal(JSON.parse(row?.thresholds ?? '{}').evidence.minComparisons, 1000);
@@ -105,11 +105,11 @@ describe('gate command', () => {
     assert.equal(r.code, 4, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(report), [
-      'decisionId', 'decidedAt', 'model', 'candidate', 'primaryVersions', 'window', 'decision', 'reasons', 'criteria', 'subWindows', 'segments', 'thresholds', 'sql',
+      'decisionId', 'decidedAt', 'model', 'candidate', 'primaryVersions', 'window', 'decision', 'reasons', 'criteria', 'subWindows', 'segments', 'thresholds', 'sql', 'labels', 'latency',
     ]);
     assert.equal(report.decision, 'REJECT');
-    assert.equal(report.reasons[0], 'window: agreement 0.9000 is below 0.9500 (95% upper bound 0.9037)');
-    assert.deepEqual(Object.keys(report.criteria[0]), ['id', 'kind', 'scope', 'measured', 'bound', 'threshold', 'result', 'note']);
+    assert.equal(report.reasons[0], 'window: agreement 0.9000 is below 0.9500 (95% upper bound 0.9037) → read shadow.disagreements to see which model is right before deciding; agreement says "different", not "worse": do not promote on it alone');
+    assert.deepEqual(Object.keys(report.criteria[0]), ['id', 'kind', 'scope', 'measured', 'bound', 'threshold', 'result', 'note', 'action']);
   });
 
   it('status answers through the processor with --via', async () => {
@@ -123,8 +123,8 @@ describe('gate command', () => {
     const r = await cli('gate', '--candidate', 'v12', '--end', END, '--via', via);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stdout, /^DECISION: HOLD$/m);
-    assert.ok(r.stdout.includes('  - window end: no data after 2025-03-01 09:01Z; the window ends 2025-03-08 00:00Z (allowed gap 60 min)\n'), r.stdout);
-    assert.ok(r.stdout.includes('  - sub-window 2/7 (2025-03-02 00:00Z): 0 comparisons, need 100\n'), r.stdout);
+    assert.ok(r.stdout.includes('  - window end: no data after 2025-03-01 09:01Z; the window ends 2025-03-08 00:00Z (allowed gap 60 min) → check that the processor is running and consuming (`shadow-compare status`, its /metrics)\n'), r.stdout);
+    assert.ok(r.stdout.includes('  - sub-window 2/7 (2025-03-02 00:00Z): 0 comparisons, need 100 → keep shadowing; if this traffic level is normal for that period, lower gate.evidence.minPerSubWindow\n'), r.stdout);
   });
 
   it('exits 1 with a clear message when --via points at nothing', async () => {

@@ -56,10 +56,17 @@ export interface SeedSpec {
   /** Latency samples per row (ms): constant samples give exact t-digest quantiles. */
   candidateLatencyMs?: number[];
   primaryLatencyMs?: number[];
+  /** Overall rows only: compute and queue latency samples per row for latency_1m (default [5, 5, 5, 5] and [1]). */
+  computeLatencyMs?: number[];
+  queueLatencyMs?: number[];
+  /** Overall rows only: rows (0-based) whose compute samples are `slowComputeMs` instead. */
+  slowRows?: number[];
+  slowComputeMs?: number[];
 }
 
 export async function seed(store: Store, s: SeedSpec): Promise<void> {
   const v = s.values;
+  if ((s.dimension ?? '__all__') === '__all__') await seedLatency(store, s);
   await store.client.command({
     query: `INSERT INTO shadow.stats_1m (minute, model, primary_version, candidate_version, dimension, value,
         compared, agreements, both_ok, candidate_errors, primary_errors, unmatched_requests, unmatched_primaries,
@@ -77,6 +84,44 @@ export async function seed(store: Store, s: SeedSpec): Promise<void> {
       from: Math.floor(s.from.getTime() / 1000), step: s.everyMinutes * 60, model: s.model, primary: s.primary ?? 'v9',
       candidate: s.candidate, dimension: s.dimension ?? '__all__', value: s.value ?? '__all__',
       clat: s.candidateLatencyMs ?? [10, 10, 10, 10], plat: s.primaryLatencyMs ?? [12, 12, 12, 12], rows: s.rows,
+    },
+  });
+}
+
+/** Compute/queue latency for the overall rows of `s`, in latency_1m (what the gate's latency criteria read). */
+async function seedLatency(store: Store, s: SeedSpec): Promise<void> {
+  await store.client.command({
+    query: `INSERT INTO shadow.latency_1m (minute, model, primary_version, candidate_version, scored, compute_ms, queue_ms, compute_max_ms, queue_max_ms)
+      SELECT toDateTime({from:UInt32}, 'UTC') + number * {step:UInt32}, {model:String}, {primary:String}, {candidate:String}, ${s.values.candidate_scored},
+        arrayReduce('quantilesTDigestState(0.5, 0.95, 0.99)', if(has({slow:Array(UInt32)}, number), {slowc:Array(Float64)}, {comp:Array(Float64)})),
+        arrayReduce('quantilesTDigestState(0.5, 0.95, 0.99)', {queue:Array(Float64)}), 0, 0
+      FROM numbers({rows:UInt32})`,
+    query_params: {
+      from: Math.floor(s.from.getTime() / 1000), step: s.everyMinutes * 60, model: s.model, primary: s.primary ?? 'v9', candidate: s.candidate,
+      comp: s.computeLatencyMs ?? [5, 5, 5, 5], queue: s.queueLatencyMs ?? [1], slow: s.slowRows ?? [], slowc: s.slowComputeMs ?? [0], rows: s.rows,
+    },
+  });
+}
+
+/** The noise-floor table per row of `s` (noise_1m): who agrees with the logged primary. */
+export interface NoiseValues {
+  both_agree: number;
+  candidate_only_agree: number;
+  reproduced_only_agree: number;
+  neither_agree: number;
+}
+
+export async function seedNoise(store: Store, s: SeedSpec, v: NoiseValues): Promise<void> {
+  const paired = v.both_agree + v.candidate_only_agree + v.reproduced_only_agree + v.neither_agree;
+  await store.client.command({
+    query: `INSERT INTO shadow.noise_1m (minute, model, primary_version, candidate_version, dimension, value, paired, both_agree,
+        candidate_only_agree, reproduced_only_agree, neither_agree)
+      SELECT toDateTime({from:UInt32}, 'UTC') + number * {step:UInt32}, {model:String}, {primary:String}, {candidate:String},
+        {dimension:String}, {value:String}, ${paired}, ${v.both_agree}, ${v.candidate_only_agree}, ${v.reproduced_only_agree}, ${v.neither_agree}
+      FROM numbers({rows:UInt32})`,
+    query_params: {
+      from: Math.floor(s.from.getTime() / 1000), step: s.everyMinutes * 60, model: s.model, primary: s.primary ?? 'v9', candidate: s.candidate,
+      dimension: s.dimension ?? '__all__', value: s.value ?? '__all__', rows: s.rows,
     },
   });
 }

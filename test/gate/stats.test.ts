@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { benjaminiHochberg, bonferroni, newcombeDifference, normalCdf, normalQuantile, pValueBelow, wilson } from '../../src/gate/stats.ts';
+import { benjaminiHochberg, bonferroni, newcombeDifference, mcnemarExact, newcombePairedDifference, normalCdf, normalQuantile, pValueBelow, pValueExcessAbove, wilson } from '../../src/gate/stats.ts';
 
 // Known values: scipy.stats.norm, R's p.adjust, and the Wilson/Newcombe formulas as published
 // (Newcombe 1998, table II: 56/70 vs 48/80 gives 0.0524 to 0.3339 at 95 %).
@@ -83,5 +83,79 @@ describe('multiple-testing corrections', () => {
 
   it('Bonferroni multiplies by the number of tests and caps at 1', () => {
     assert.deepEqual(bonferroni([0.01, 0.2, 0.5]), [0.03, 0.6000000000000001, 1]);
+  });
+});
+
+// Issue 13: the noise-floor statistic. Table order (both, firstOnly, secondOnly, neither).
+describe('paired difference (excess disagreement over the noise floor)', () => {
+  const t = (both: number, firstOnly: number, secondOnly: number, neither: number) => ({ both, firstOnly, secondOnly, neither });
+
+  it('matches the published Newcombe square-and-add example (two-sided 95 %)', () => {
+    // Fagerland, Lydersen & Laake, "Statistical Analysis of Contingency Tables", ch. 8 (Cavo et al. 2012),
+    // as asserted by R package contingencytables tests/testthat/test-ch8.R:
+    // Newcombe_square_and_add_CI_paired_2x2(matrix(c(59, 6, 16, 80), 2, byrow=TRUE)) -> -0.0621 (-0.1186 to -0.0046)
+    const r = newcombePairedDifference(t(59, 6, 16, 80), normalQuantile(0.975));
+    close(r.estimate, -0.0621, 5e-5);
+    close(r.lower, -0.1186, 5e-5);
+    close(r.upper, -0.0046, 5e-5);
+  });
+
+  it('gives the one-sided 95 % bounds of an independent Python implementation', () => {
+    // Reference: Newcombe (1998) method 10 written in Python with z = scipy.stats.norm.ppf(0.95)
+    // (test/gate/reference/paired_reference.py): (estimate, lower, upper).
+    const z = normalQuantile(0.95);
+    const cases: [ReturnType<typeof t>, number, number, number][] = [
+      [t(59, 6, 16, 80), -0.06211180124223603, -0.10974484287179014, -0.013785990793168425],
+      [t(60, 115, 0, 1825), 0.0575, 0.049243845679761235, 0.06657204351047434],
+      [t(60, 10, 12, 1918), -0.001, -0.005161418440305506, 0.00311116053122989],
+      [t(0, 0, 0, 500), 0, -0.005381964629841942, 0.005381964629841942],
+      [t(3, 40, 2, 955), 0.038, 0.028017892979720814, 0.0497096985292232],
+    ];
+    for (const [table, est, lower, upper] of cases) {
+      const r = newcombePairedDifference(table, z);
+      close(r.estimate, est, 1e-12, `estimate ${JSON.stringify(table)}`);
+      close(r.lower, lower, 1e-7, `lower ${JSON.stringify(table)}`);
+      close(r.upper, upper, 1e-7, `upper ${JSON.stringify(table)}`);
+    }
+  });
+
+  it('inverts the interval into a one-sided p-value, as scipy brentq on the same bound', () => {
+    // brentq(lambda z: lower(z) - 0.02, 0, 40) -> z = 7.3787; p = 1 - norm.cdf(z) = 7.99e-14
+    close(pValueExcessAbove(t(60, 115, 0, 1825), 0.02), 7.993605777301127e-14, 1e-15);
+    // below the margin: brentq(lambda z: 0.02 - upper(z), 0, 40); p = norm.cdf(z) = 0.9999999982
+    close(pValueExcessAbove(t(60, 10, 12, 1918), 0.02), 0.9999999982063629, 1e-9);
+    // p < 0.05 exactly when the 95 % one-sided lower bound is above the margin
+    const table = t(3, 40, 2, 955);
+    const lower = newcombePairedDifference(table, normalQuantile(0.95)).lower; // 0.0280
+    assert.ok(pValueExcessAbove(table, lower - 1e-4) < 0.05);
+    assert.ok(pValueExcessAbove(table, lower + 1e-4) > 0.05);
+  });
+});
+
+// Issue 13 (3): labels. b = only the primary right, c = only the candidate right, n = labelled pairs.
+describe('McNemar exact test with a margin (labels)', () => {
+  it('matches scipy.stats.binomtest on the discordant pairs', () => {
+    // test/gate/reference/mcnemar_reference.py: binomtest(c, b + c, theta0, alternative=...).pvalue
+    const cases: [number, number, number, number, number, number, number, number][] = [
+      // b, c, n, margin, theta0, nonInferiority, inferiority, superiority
+      [30, 12, 812, 0, 0.5, 0.9985563760128571, 0.003957948667448363, 0.9985563760128571],
+      [30, 12, 812, 0.01, 0.4033333333333333, 0.9590101115074375, 0.07932562852036218, 0.9985563760128571],
+      [12, 30, 812, 0.01, 0.4033333333333333, 4.453446469706691e-5, 0.9999887610673641, 0.003957948667448363],
+      [40, 25, 900, 0.02, 0.36153846153846153, 0.3939534637136579, 0.700082017313227, 0.9768232628335444],
+      [5, 5, 100, 0, 0.5, 0.623046875, 0.623046875, 0.623046875],
+      [150, 100, 5000, 0.005, 0.45, 0.9512765224974602, 0.063122868728707, 0.9993934618674185],
+    ];
+    for (const [b, c, n, margin, theta0, nonInf, inf, sup] of cases) {
+      const r = mcnemarExact(b, c, n, margin);
+      const what = `b=${b} c=${c} n=${n} margin=${margin}`;
+      close(r.theta0, theta0, 1e-12, `theta0 ${what}`);
+      close(r.nonInferiority, nonInf, 1e-9 * Math.max(1, nonInf), `nonInferiority ${what}`);
+      close(r.inferiority, inf, 1e-9, `inferiority ${what}`);
+      close(r.superiority, sup, 1e-9, `superiority ${what}`);
+    }
+  });
+
+  it('treats no discordant pair as no evidence either way at margin 0', () => {
+    assert.deepEqual(mcnemarExact(0, 0, 500, 0), { nonInferiority: 1, inferiority: 1, superiority: 1, theta0: 0.5 });
   });
 });

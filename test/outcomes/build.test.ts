@@ -35,7 +35,7 @@ function req(over: Partial<MirroredRequest> = {}, candidate: CandidateResult | n
 }
 
 function okCand(p: number): CandidateResult {
-  return { ok: true, scores: [1 - p, p], label: p >= 0.5 ? '1' : '0', latencyMs: 7, computeMs: 500 };
+  return { ok: true, scores: [1 - p, p], label: p >= 0.5 ? '1' : '0', latencyMs: 7, computeMs: 500, computeLatencyMs: 3, queueMs: 4 };
 }
 
 function prim(over: Partial<PrimarySide> = {}): PrimarySide {
@@ -118,6 +118,8 @@ describe('outcomeOf, compared rows', () => {
     assert.deepEqual(JSON.parse(d.candidate_output), { label: '1', scores: [0.09999999999999998, 0.9] });
     assert.deepEqual(JSON.parse(d.primary_output), { score: 0.2 });
     assert.equal(row.candidate_latency_ms, 7);
+    assert.equal(row.candidate_compute_ms, 3, 'the batch run time, judged by the gate');
+    assert.equal(row.candidate_queue_ms, 4, 'time before scoring, processor health');
     assert.equal(row.primary_latency_ms, 12);
     assert.ok(Math.abs(row.candidate_cost_usd - 0.01 * 0.5) < 1e-15, 'compute ms priced per CPU-second');
     assert.equal(row.primary_cost_usd, 0.003, 'the primary cost_usd wins over pricing');
@@ -140,7 +142,7 @@ describe('outcomeOf, compared rows', () => {
   });
 
   it('writes a candidate error as a compared row with the error and no agreement', () => {
-    const cand: CandidateResult = { ok: false, code: 'MISSING_FEATURE', reason: 'feature "amount" is missing', latencyMs: 1, computeMs: 0 };
+    const cand: CandidateResult = { ok: false, code: 'MISSING_FEATURE', reason: 'feature "amount" is missing', latencyMs: 1, computeMs: 0, computeLatencyMs: 0, queueMs: 0 };
     const { row, refs } = outcomeOf({ type: 'pair', request: req({}, cand), primary: prim() }, options());
     assert.equal(row.kind, 'compared');
     assert.equal(row.candidate_error, 1);

@@ -79,6 +79,9 @@ describe('registry commands', () => {
     assert.match(r.stdout, /^ {2}inputs {10}float_input float32\[\?,30\]$/m);
     assert.match(r.stdout, /^ {2}outputs {9}label int64\[\?\], probabilities float32\[\?,2\]$/m);
     assert.match(r.stdout, /^ {2}feature schema {2}1$/m);
+    assert.match(r.stdout, /^ {2}latency {9}batch 1: p50 \d+\.\d{3} ms, p99 \d+\.\d{3} ms \(200 runs on .+\)$/m);
+    const stored = JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')).models.diagnosis.versions.v9.latency;
+    assert.deepEqual(Object.keys(stored), ['batch', 'runs', 'p50Ms', 'p99Ms', 'measuredAt', 'host']);
     assert.equal((await cli('register', 'diagnosis', 'v10', 'fixtures/models/diagnosis/v10.onnx', '--feature-schema', '1')).code, 0);
   });
 
@@ -106,11 +109,11 @@ describe('registry commands', () => {
     assert.equal(r.code, 5, r.stderr);
     const lines = r.stdout.split('\n');
     assert.equal(lines[0], 'rollback readiness of diagnosis');
-    assert.deepEqual(lines.slice(1, 9).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')), [
+    assert.deepEqual(lines.slice(1, 10).map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')), [
       'PASS production_recorded', 'PASS previous_registered', 'PASS previous_loadable', 'PASS gate_thresholds',
-      'FAIL alert_thresholds', 'PASS owner', 'PASS runbook', 'PASS flag_topic',
+      'FAIL alert_thresholds', 'PASS owner', 'PASS runbook', 'PASS single_request_latency', 'PASS flag_topic',
     ]);
-    assert.equal(lines[9], 'NOT READY: 1 item(s) failing');
+    assert.equal(lines[10], 'NOT READY: 1 item(s) failing');
   });
 
   it('rollback returns to v9, the subscriber sees it, and it says how long it took', async () => {

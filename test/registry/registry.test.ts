@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/index.ts';
-import { modelEntry, promoteVersion, readinessChecklist, registerVersion, rollbackVersion, type Registry } from '../../src/registry/index.ts';
+import { measureSingleRequestLatency, modelEntry, nearestRank, promoteVersion, readinessChecklist, recordLatency, registerVersion, rollbackVersion, type Registry } from '../../src/registry/index.ts';
 import { withRegistryLock } from '../../src/registry/file-store.ts';
 
 // The file backend of the registry with the committed ONNX fixtures (no Kafka).
@@ -148,14 +148,35 @@ describe('rollback readiness', () => {
 
   it('passes every item when the previous version loads and the config names gate, alerts, owner and runbook', async () => {
     await promoteVersion(reg, { model: 'diagnosis', version: 'v10', actor, reason: '' });
+    for (const [v, path] of [['v10', V10], ['v9', V9]] as const) await recordLatency(reg, 'diagnosis', v, await measureSingleRequestLatency(path, { runs: 20 }));
     writeFileSync(join(dir, 'runbook.md'), '# runbook\n');
     writeFileSync(join(dir, 'alerts.yaml'), 'groups: []\n');
     const config = parseConfig({ ...base, gate: {}, owner: 'ml-platform', runbook: 'runbook.md', alerts: { rulesFile: 'alerts.yaml' } });
     const items = await readinessChecklist({ model: 'diagnosis', entry: modelEntry(reg.path, 'diagnosis'), config, configDir: dir });
     assert.deepEqual(items.map((i) => [i.id, i.ok]), [
       ['production_recorded', true], ['previous_registered', true], ['previous_loadable', true], ['gate_thresholds', true],
-      ['alert_thresholds', true], ['owner', true], ['runbook', true],
+      ['alert_thresholds', true], ['owner', true], ['runbook', true], ['single_request_latency', true],
     ]);
+    assert.match(items.at(-1)!.detail, /^v10 batch 1: p50 \d+\.\d{3} ms, p99 \d+\.\d{3} ms \(20 runs on .+\); v9 batch 1: /);
+  });
+
+  it('measures batch-1 latency with p50 <= p99 over the asked number of runs, and stores it without touching the artifact', async () => {
+    const before = modelEntry(reg.path, 'diagnosis').versions.v9!;
+    const l = await measureSingleRequestLatency(V9, { runs: 30, now: () => new Date('2025-03-09T00:00:00Z') });
+    assert.equal(l.batch, 1);
+    assert.equal(l.runs, 30);
+    assert.ok(l.p50Ms > 0 && l.p50Ms <= l.p99Ms, JSON.stringify(l));
+    assert.equal(l.measuredAt, '2025-03-09T00:00:00.000Z');
+    const after = await recordLatency(reg, 'diagnosis', 'v9', l);
+    assert.deepEqual(after, { ...before, latency: l });
+    assert.deepEqual(modelEntry(reg.path, 'diagnosis').versions.v9, after);
+  });
+
+  it('takes nearest-rank quantiles', () => {
+    const xs = Array.from({ length: 200 }, (_, i) => i + 1); // 1..200
+    assert.equal(nearestRank(xs, 0.5), 100);
+    assert.equal(nearestRank(xs, 0.99), 198);
+    assert.equal(nearestRank([7], 0.99), 7);
   });
 
   it('fails the items that are missing, with what is missing', async () => {
@@ -165,6 +186,10 @@ describe('rollback readiness', () => {
     const items = await readinessChecklist({ model: 'diagnosis', entry: broken, config, configDir: dir });
     const failing = Object.fromEntries(items.filter((i) => !i.ok).map((i) => [i.id, i.detail]));
     assert.deepEqual(Object.keys(failing), ['previous_loadable', 'gate_thresholds', 'alert_thresholds', 'owner', 'runbook']);
+    const unmeasured = { ...entry, versions: { ...entry.versions, v9: { ...entry.versions.v9!, latency: undefined } } };
+    const again = await readinessChecklist({ model: 'diagnosis', entry: unmeasured, config, configDir: dir });
+    assert.match(again.find((i) => i.id === 'single_request_latency')?.detail ?? '', /^v10 batch 1: .*; v9 not measured$/);
+    assert.equal(again.find((i) => i.id === 'single_request_latency')?.ok, false);
     assert.match(failing.previous_loadable!, /^diagnosis v9: artifact .*v9\.onnx has changed since it was registered/);
     assert.equal(failing.gate_thresholds, 'no `gate:` section in the config (defaults are not a reviewed choice)');
     assert.equal(failing.runbook, `runbook ${join(dir, 'missing.md')} does not exist`);

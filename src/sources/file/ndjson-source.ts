@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import type { RawRecord, Stream } from '../../types.ts';
 
 /**
- * Reads a replay file: one envelope per line, `{"stream": "requests"|"primaries", "key": ..., "payload": ...}`,
+ * Reads a replay file: one envelope per line, `{"stream": "requests"|"primaries", "key": ..., "payload": ...}`
+ * (`"labels"` envelopes are skipped here and ingested by src/labels),
  * the payload being the message as it would be on Kafka (an object, or a string for raw bytes).
  * Each stream gets its own offsets (line order), so identities look like two topics of one partition.
  */
@@ -17,6 +18,8 @@ export async function* readNdjson(path: string, batchSize = 1000): AsyncGenerato
   for await (const line of lines) {
     if (line.trim() === '') continue;
     const { stream, key, value } = parseEnvelope(line);
+    // Late labels are not the join's input: src/labels/file.ts ingests them from the same file.
+    if (stream === 'labels') continue;
     batch.push({ ref: { stream, topic: topics[stream], partition: 0, offset: next[stream]++ }, key, value });
     if (batch.length >= batchSize) {
       yield batch;
@@ -34,7 +37,7 @@ export async function replayTopics(path: string): Promise<Record<Stream, string>
   return { requests: `${base}:requests`, primaries: `${base}:primaries` };
 }
 
-function parseEnvelope(line: string): { stream: Stream; key: string | null; value: string } {
+function parseEnvelope(line: string): { stream: Stream | 'labels'; key: string | null; value: string } {
   let env: unknown;
   try {
     env = JSON.parse(line);
@@ -43,7 +46,7 @@ function parseEnvelope(line: string): { stream: Stream; key: string | null; valu
     return { stream: 'requests', key: null, value: line };
   }
   const e = (env ?? {}) as { stream?: unknown; key?: unknown; payload?: unknown };
-  const stream: Stream = e.stream === 'primaries' ? 'primaries' : 'requests';
+  const stream = e.stream === 'primaries' ? 'primaries' : e.stream === 'labels' ? 'labels' : 'requests';
   const key = typeof e.key === 'string' ? e.key : null;
   const value = typeof e.payload === 'string' ? e.payload : e.payload === undefined ? '' : JSON.stringify(e.payload);
   return { stream, key, value };

@@ -50,6 +50,8 @@ export class KafkaSource {
   private activeBatches = 0;
   /** Streams paused because the join is full and they are ahead of their partner stream. */
   private paused = new Map<string, { topic: string; p: number; stream: Stream }>();
+  /** Batches waiting in waitForSink: they count as paused for shadow_consumer_paused. */
+  private sinkWaiters = 0;
 
   constructor(
     private readonly config: Readonly<Config>,
@@ -321,7 +323,8 @@ export class KafkaSource {
       this.consumer.resume([{ topic, partitions: [p] }]);
       this.paused.delete(key);
     }
-    if (this.paused.size === 0) this.deps.metrics?.paused.set(0);
+    // A batch waiting for the sink is paused too: the tick must not report 0 under it.
+    if (this.paused.size === 0 && this.sinkWaiters === 0) this.deps.metrics?.paused.set(0);
   }
 
   /** Unwritten rows at their limit: everything waits, since only ClickHouse can drain them. */
@@ -330,11 +333,16 @@ export class KafkaSource {
     const full = () => writer.pendingRows >= this.config.sink.maxPendingRows;
     if (!full()) return;
     metrics?.paused.set(1);
-    while (full() && isRunning() && !this.stopping) {
-      await new Promise((r) => setTimeout(r, 50));
-      await heartbeat();
+    this.sinkWaiters++;
+    try {
+      while (full() && isRunning() && !this.stopping) {
+        await new Promise((r) => setTimeout(r, 50));
+        await heartbeat();
+      }
+    } finally {
+      this.sinkWaiters--;
     }
-    metrics?.paused.set(this.paused.size > 0 ? 1 : 0);
+    metrics?.paused.set(this.paused.size > 0 || this.sinkWaiters > 0 ? 1 : 0);
   }
 
   private async commit(): Promise<void> {
