@@ -1,23 +1,9 @@
-// Deterministic traffic split for canary routing: the same key always lands on the same side, in every
-// process and language, so a user's requests do not flip between versions. The bucket is FNV-1a
-// (32-bit) of `${salt}:${key}` modulo 10,000 — a few lines in any language (docs/client.md has Python).
+import { SPLIT_BUCKETS as BUCKETS, splitBucket } from '../registry/traffic-split.ts';
 
-const BUCKETS = 10_000;
+export { fnv1a32, splitBucket, routeVersion } from '../registry/traffic-split.ts';
 
-/** FNV-1a over the UTF-8 bytes: offset basis 2166136261, prime 16777619 (FNV spec, draft-eastlake-fnv). */
-export function fnv1a32(text: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** 0..9999 for a key; stable for a given salt. */
-export function splitBucket(key: string, salt = ''): number {
-  return fnv1a32(`${salt}:${key}`) % BUCKETS;
-}
+// A fixed split for serving code that manages its own percentage; with a canary in the registry, route
+// by the production flag record instead (routeVersion): same buckets, salt = model name.
 
 export interface TrafficSplit {
   /** 'candidate' for `candidatePercent` % of keys, 'production' for the rest. */

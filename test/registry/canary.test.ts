@@ -124,8 +124,9 @@ describe('traffic split', () => {
     assert.deepEqual(ids.slice(0, 50).map((id) => routeVersion(record(0.05), id).version), ids.slice(0, 50).map((id) => routeVersion(record(0.05), id).version));
     assert.equal(routeVersion({ ...record(0.5), canary: null }, 'any').version, 'v9');
     assert.equal(routeVersion(record(1), 'any').artifact.path, 'a10');
-    // Pinned (sha256("diagnosis:req-1"), first 6 bytes mod 1e6): a change of hash would move live traffic between versions.
-    assert.equal(requestBucket('diagnosis', 'req-1'), 0.831331);
-    assert.equal(requestBucket('diagnosis', 'abc'), 0.873924);
+    // Pinned (FNV-1a of "diagnosis:req-1" mod 10,000, as docs/client.md computes it in Python): a change
+    // of hash would move live traffic between versions.
+    assert.equal(requestBucket('diagnosis', 'req-1'), 0.3742);
+    assert.equal(requestBucket('diagnosis', 'abc'), 0.138);
   });
 });
