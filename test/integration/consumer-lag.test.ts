@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createScenario, produceAll, waitUntilAllWritten } from '../support/scenario.ts';
 import { REPO } from '../support/config.ts';
-import { startInstance, waitFor, type Instance } from '../support/processes.ts';
+import { startInstance, waitFor, type Instance, TEST_API_TOKEN } from '../support/processes.ts';
 
 // Lag and caught-up come from the group's committed offsets and the log end, so they are right on
 // every instance, including one the group gave no partition: topics with one partition, two
@@ -102,7 +102,7 @@ describe('consumer lag and caught-up with two instances, one without partitions'
 function statusVia(config: object, via: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const file = join(mkdtempSync(join(tmpdir(), 'shadow-status-')), 'config.json');
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'shadow-compare.js'), 'status', 'diagnosis', '--via', via, '--config', file, '--log-level', 'warn'], { cwd: REPO });
+  const child = spawn(process.execPath, [join(REPO, 'bin', 'shadow-compare.js'), 'status', 'diagnosis', '--via', via, '--config', file, '--log-level', 'warn'], { cwd: REPO, env: { ...process.env, SHADOW_API_TOKEN: TEST_API_TOKEN } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
