@@ -23,6 +23,9 @@ export const SHARD_PATH = "'/clickhouse/tables/{shard}/{database}/{table}', '{re
  */
 export const FULL_COPY_PATH = "'/clickhouse/tables/all/{database}/{table}', '{replica}'";
 
+/** 7 days: how long a retried or rebuilt block still meets its hash (replicated tables only). */
+export const DEDUP_WINDOW_SECONDS = 604_800;
+
 export interface ClusterLayout {
   readonly cluster: string;
   /** Where the local, replicated tables live (config clickhouse.database). */
@@ -90,8 +93,14 @@ export function renderClusterStatements(file: { readonly name: string; readonly 
   if (!engine) return [db(sql, layout.database)]; // Null and other engines: nothing to replicate
   const path = FULL_COPY_TABLES.has(h.table) ? FULL_COPY_PATH : SHARD_PATH;
   sql = sql.replace(MERGE_TREE_ENGINE, `ENGINE = Replicated${engine[1] ?? ''}MergeTree(${path})`);
-  // Same window, counted in blocks, now kept in Keeper and shared by the shard's replicas (docs/scale-out.md).
-  sql = sql.replaceAll('non_replicated_deduplication_window', 'replicated_deduplication_window');
+  // Same window, counted in blocks, now kept in Keeper and shared by the shard's replicas. Replicated
+  // tables also forget hashes older than replicated_deduplication_window_seconds (3600 on engine 26.7,
+  // read from system.merge_tree_settings), which a non-replicated window does not: a block rebuilt after
+  // a longer outage would be stored twice. A week, like the async-insert default (docs/scale-out.md).
+  sql = sql.replace(
+    /non_replicated_deduplication_window = (\d+)/,
+    `replicated_deduplication_window = $1, replicated_deduplication_window_seconds = ${DEDUP_WINDOW_SECONDS}`,
+  );
   const out = [db(sql, layout.database)];
   if (twins.has(h.table)) out.push(distributedTwin(h.table, layout));
   return out;

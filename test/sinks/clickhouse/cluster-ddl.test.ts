@@ -76,7 +76,7 @@ describe('cluster migrations', () => {
       const local = statements[0]!;
       assert.doesNotMatch(local, /^ENGINE = (\w*)MergeTree$/m, m.name);
       assert.doesNotMatch(local, /non_replicated_deduplication_window/, m.name);
-      if (/non_replicated_deduplication_window = 10000/.test(m.sql)) assert.match(local, /SETTINGS replicated_deduplication_window = 10000/, m.name);
+      if (/non_replicated_deduplication_window = 10000/.test(m.sql)) assert.match(local, /SETTINGS replicated_deduplication_window = 10000, replicated_deduplication_window_seconds = 604800$/m, m.name);
       const engine = /^ENGINE = (\w*)MergeTree$/m.exec(m.sql);
       if (!engine) continue;
       replicated++;
