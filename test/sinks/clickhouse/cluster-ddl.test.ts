@@ -3,7 +3,7 @@
 // by what they must contain; the single-node statements must stay the files' bytes exactly.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/index.ts';
@@ -156,5 +156,18 @@ describe('reads with a cluster', () => {
     assert.equal(ok.clickhouse.cluster, 'shadow_cluster');
     assert.throws(() => parseConfig({ ...base, clickhouse: { cluster: 'shadow_cluster' } }, 'x.yaml'), /clickhouse\.cluster.*needs clickhouse\.url/);
     assert.throws(() => parseConfig({ ...base, clickhouse: { url: 'http://ch:8123', cluster: 'a-b' } }, 'x.yaml'), /clickhouse\.cluster/);
+  });
+});
+
+describe('docs/scale-out.md', () => {
+  it('links only to files that exist and names the settings the cluster DDL sets', () => {
+    const root = join(import.meta.dirname, '..', '..', '..');
+    const page = readFileSync(join(root, 'docs', 'scale-out.md'), 'utf8');
+    for (const [, target] of page.matchAll(/\]\(([^)#]+)(?:#[^)]*)?\)/g)) {
+      assert.ok(existsSync(join(root, 'docs', target!)), `docs/scale-out.md links to missing ${target}`);
+    }
+    for (const s of ['replicated_deduplication_window = 10000', 'replicated_deduplication_window_seconds = 604800', 'deduplicate_blocks_in_dependent_materialized_views', '<database>_all']) {
+      assert.ok(page.includes(s), s);
+    }
   });
 });
