@@ -10,6 +10,7 @@ import { openQueryRunner } from '../query/index.ts';
 import {
   abortCanary, actorName, modelEntry, openRegistry, parseSteps, pct, promoteCanary, startCanary, stepCanary, type FlipResult, type Registry,
 } from '../registry/index.ts';
+import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 
 const SUBCOMMANDS = ['start', 'status', 'abort', 'promote', 'run'] as const;
 
@@ -121,7 +122,7 @@ async function run(ctx: Context, model: string, o: { actor: string; via?: string
           const e = modelEntry(ctx.config.registry.path, model);
           return { production: e.production, canary: e.canary ?? null };
         },
-        evidence: (from, to, v) => readCanaryEvidence(opened.runner, ctx.config.clickhouse.database, { model, ...v, from, to }),
+        evidence: (from, to, v) => readCanaryEvidence(opened.runner, readDatabase(ctx.config.clickhouse), { model, ...v, from, to }),
         advance: (reason) => flipAndAudit((reg) => stepCanary(reg, { model, advance: true, actor: o.actor, reason })),
         hold: (reason) => flipAndAudit((reg) => stepCanary(reg, { model, advance: false, actor: o.actor, reason })),
         abort: (reason) => flipAndAudit((reg) => abortCanary(reg, { model, actor: o.actor, reason })),

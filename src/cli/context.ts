@@ -5,6 +5,7 @@ import { resolveApiToken } from '../ops/api-token.ts';
 import { LOG_LEVELS, createLogger, type Logger } from '../ops/logger.ts';
 import { readRegistry } from '../registry/index.ts';
 import { openStore, type Store } from '../sinks/clickhouse/client.ts';
+import { clusterLayout } from '../sinks/clickhouse/cluster.ts';
 import { migrate } from '../sinks/clickhouse/migrate.ts';
 
 export interface Context {
@@ -52,7 +53,7 @@ export async function openMigratedStore(ctx: Context): Promise<Store> {
   const store = await openStore(ctx.config.clickhouse);
   const log = ctx.logger.child({ stage: 'migrate' });
   try {
-    await migrate(store, { log: (m) => log.info(m) });
+    await migrate(store, { log: (m) => log.info(m), cluster: clusterLayout(ctx.config.clickhouse) });
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

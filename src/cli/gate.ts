@@ -8,6 +8,7 @@ import { GATE_EXIT_CODES } from './exit-codes.ts';
 import { ensureKnownVersion } from './known-version.ts';
 import { openQueryRunner } from '../query/index.ts';
 import { actorName, modelEntry } from '../registry/index.ts';
+import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 
 export const GATE_OPTIONS = {
   window: { type: 'string' },
@@ -50,11 +51,11 @@ ${COMMON_HELP}`,
     try {
       await ensureKnownVersion(
         opened.runner,
-        { database: ctx.config.clickhouse.database, registryPath: ctx.config.registry.path, configured: { model: ctx.config.model, version: ctx.config.candidate.version } },
+        { database: readDatabase(ctx.config.clickhouse), registryPath: ctx.config.registry.path, configured: { model: ctx.config.model, version: ctx.config.candidate.version } },
         { model, version: candidate, label: '--candidate' },
       );
       const singleRequest = singleRequestFigures(ctx.config.registry.path, model, candidate);
-      const report = await runGate(opened.runner, { model, candidate, database: ctx.config.clickhouse.database, config, end, now: new Date(), singleRequest });
+      const report = await runGate(opened.runner, { model, candidate, database: readDatabase(ctx.config.clickhouse), config, end, now: new Date(), singleRequest });
       const recorded = await recordDecision(opened.runner, report, { actor: actorName(values.actor), source: opened.source }).then(
         () => null,
         (err: unknown) => err,

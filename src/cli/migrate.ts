@@ -1,6 +1,7 @@
 import { COMMON_HELP, parseFlags, type Command } from './command.ts';
 import { createContext } from './context.ts';
 import { openStore } from '../sinks/clickhouse/client.ts';
+import { clusterLayout } from '../sinks/clickhouse/cluster.ts';
 import { migrate } from '../sinks/clickhouse/migrate.ts';
 
 export const migrateCommand: Command = {
@@ -16,7 +17,7 @@ ${COMMON_HELP}`,
     const ctx = createContext(values);
     const store = await openStore(ctx.config.clickhouse);
     try {
-      const applied = await migrate(store, { log: (m) => ctx.logger.info({ stage: 'migrate' }, m) });
+      const applied = await migrate(store, { log: (m) => ctx.logger.info({ stage: 'migrate' }, m), cluster: clusterLayout(ctx.config.clickhouse) });
       process.stdout.write(`${applied.length} migration(s) applied to ${store.mode} ClickHouse at ${store.location}\n`);
       return 0;
     } finally {

@@ -7,6 +7,7 @@ import { ShadowError, errorMessage } from '../errors.ts';
 import { formatReport, recordDecision, runGate, type GateReport } from '../gate/index.ts';
 import { openQueryRunner, type OpenedRunner } from '../query/index.ts';
 import { actorName, formatFlip, modelEntry, openRegistry, promoteVersion, syncPromotions, type FlipResult } from '../registry/index.ts';
+import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 
 export const promoteCommand: Command = {
   help: `Usage: shadow-compare promote MODEL VERSION [--if-gate-passes] [options]
@@ -42,7 +43,7 @@ ${COMMON_HELP}`,
     const opened = await openQueryRunner(ctx.config, { via: values.via, token: values.via ? ctx.apiToken() : null });
     try {
       const report = await runGate(opened.runner, {
-        model, candidate: version, database: ctx.config.clickhouse.database,
+        model, candidate: version, database: readDatabase(ctx.config.clickhouse),
         config: gateConfigWith(ctx.config.gate, values.window), end: parseEnd(values.end), now: new Date(),
         singleRequest: singleRequestFigures(ctx.config.registry.path, model, version),
       });
@@ -94,7 +95,7 @@ export async function recordFlips(ctx: Context, opened: OpenedRunner, model: str
   if (opened.source === 'http') await opened.runner.syncPromotions(model);
   else {
     const c = ctx.config;
-    await syncPromotions(opened.runner, { registryPath: c.registry.path, database: c.clickhouse.database, backend: c.registry.backend, model });
+    await syncPromotions(opened.runner, { registryPath: c.registry.path, database: readDatabase(c.clickhouse), backend: c.registry.backend, model });
   }
 }
 

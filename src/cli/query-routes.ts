@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 import type { HttpRoutes } from '../ops/http-server.ts';
 import { createQueryHandler, createSqlScreen, createStoreRunner, handleGateDecision, handlePromotionSync } from '../query/index.ts';
 import { syncPromotions } from '../registry/index.ts';
@@ -12,7 +13,9 @@ import type { ReadSessions, Store } from '../sinks/clickhouse/client.ts';
  */
 export async function queryRoutes(config: Readonly<Config>, store: Store, reads: ReadSessions): Promise<NonNullable<HttpRoutes['post']>> {
   const writer = createStoreRunner(store);
-  const db = config.clickhouse.database;
+  // Reads (the screen's database, the audit endpoints' duplicate checks) go to the read database: the
+  // Distributed tables when a cluster is configured. Inserts go through `writer`, into the local tables.
+  const db = readDatabase(config.clickhouse);
   const screen = await createSqlScreen(writer, { database: db, limits: config.http.query, setReadonly: store.mode === 'embedded' });
   const session = async () => {
     const s = await reads.open();

@@ -6,6 +6,7 @@ import { ingestLabelFile } from '../labels/index.ts';
 import { replayFile } from '../pipeline/replay.ts';
 import { createStoreRunner } from '../query/index.ts';
 import { formatSummary, readSummary } from '../report/summary.ts';
+import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 
 export const replayCommand: Command = {
   help: `Usage: shadow-compare replay FILE.ndjson [options]
@@ -50,7 +51,7 @@ export async function replayAndSummarise(ctx: Context, file: string, json: boole
     log.info(result, 'replay finished');
     const labels = await ingestLabelFile(file, store, { model: ctx.config.model });
     if (labels.messages > 0) log.info(labels, `ingested ${labels.messages} label messages (${labels.invalid} invalid)`);
-    const summary = await readSummary(createStoreRunner(store), store.database, ctx.config.model, ctx.config.candidate.version);
+    const summary = await readSummary(createStoreRunner(store), readDatabase(ctx.config.clickhouse), ctx.config.model, ctx.config.candidate.version);
     process.stdout.write(json ? `${JSON.stringify({ replay: result, summary }, null, 2)}\n` : `\n${formatSummary(summary)}`);
     return 0;
   } finally {

@@ -6,6 +6,7 @@ import { loadGateSql } from '../gate/index.ts';
 import { Duration, durationSeconds } from '../gate/config.ts';
 import { openQueryRunner, type QueryRunner } from '../query/index.ts';
 import { formatStatus, kafkaOptions, modelEntry, readProduction, type CandidateRow, type ModelEntry, type StatusView } from '../registry/index.ts';
+import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 
 export const statusCommand: Command = {
   help: `Usage: shadow-compare status MODEL [options]
@@ -36,7 +37,7 @@ ${COMMON_HELP}`,
     const opened = await openQueryRunner(ctx.config, { via: values.via, token: values.via ? ctx.apiToken() : null });
     let candidates: CandidateRow[];
     try {
-      candidates = await candidateRows(opened.runner, ctx.config.clickhouse.database, model, entry, new Date(Date.now() - durationSeconds(window.data) * 1000));
+      candidates = await candidateRows(opened.runner, readDatabase(ctx.config.clickhouse), model, entry, new Date(Date.now() - durationSeconds(window.data) * 1000));
     } finally {
       await opened.close();
     }

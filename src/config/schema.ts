@@ -105,6 +105,12 @@ const clickhouse = z
     readPassword: z.string().optional(),
     database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('shadow'),
     dataDir: z.string().default('./.shadow-data'),
+    /**
+     * A cluster name from the server's remote_servers (docs/scale-out.md). Set: migrations run ON CLUSTER
+     * with Replicated*MergeTree engines, and every reader (gate, status, canary, dashboards, analyst views)
+     * reads Distributed tables in `<database>_all`. Unset (default): one server or the embedded engine.
+     */
+    cluster: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (a cluster name from remote_servers)').optional(),
     requestTimeoutMs: z.number().int().min(100).default(30_000),
   })
   .strict();
@@ -192,6 +198,9 @@ export const ConfigSchema = z
     }
     if (c.task.type !== 'regression' && !o.scores && !o.label) {
       ctx.addIssue({ code: 'custom', path: ['candidate', 'outputs', 'scores'], message: `scores or label is required for task.type "${c.task.type}"` });
+    }
+    if (c.clickhouse.cluster && !c.clickhouse.url) {
+      ctx.addIssue({ code: 'custom', path: ['clickhouse', 'cluster'], message: 'needs clickhouse.url: the embedded engine is one node, not a cluster' });
     }
     if (c.join.idleMs > c.join.windowMs * 10) {
       ctx.addIssue({ code: 'custom', path: ['join', 'idleMs'], message: 'must be at most 10 x join.windowMs' });

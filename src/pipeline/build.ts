@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.ts';
+import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 import type { ShadowError } from '../errors.ts';
 import type { Logger } from '../ops/logger.ts';
 import { OTHER, SegmentCapper, type OutcomeOptions } from '../outcomes/index.ts';
@@ -133,7 +134,7 @@ async function seedSegments(store: Store, config: Readonly<Config>, capper: Segm
   const dims = config.segments.dimensions;
   if (dims.length === 0) return;
   const rs = await store.client.query({
-    query: `SELECT dimension, value FROM ${store.database}.stats_1m
+    query: `SELECT dimension, value FROM ${readDatabase(config.clickhouse)}.stats_1m
             WHERE model = {m:String} AND candidate_version = {v:String} AND dimension IN {d:Array(String)} AND value != {other:String}
             GROUP BY dimension, value ORDER BY sum(compared) DESC LIMIT {n:UInt32} BY dimension`,
     format: 'JSONEachRow',

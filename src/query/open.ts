@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.ts';
 import { openStore } from '../sinks/clickhouse/client.ts';
+import { clusterLayout } from '../sinks/clickhouse/cluster.ts';
 import { migrate } from '../sinks/clickhouse/migrate.ts';
 import { createHttpRunner, type HttpRunner } from './http-runner.ts';
 import type { QueryRunner } from './runner.ts';
@@ -22,7 +23,7 @@ export async function openQueryRunner(
   if (opts.via) return { runner: createHttpRunner(opts.via, { token: opts.token ?? null }), source: 'http', close: async () => {} };
   const store = await openStore(config.clickhouse);
   try {
-    await migrate(store, { log: opts.log });
+    await migrate(store, { log: opts.log, cluster: clusterLayout(config.clickhouse) });
   } catch (err) {
     await store.close();
     throw err;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ShadowError, errorMessage } from '../../errors.ts';
 import type { Store } from './client.ts';
+import { clusterPreamble, distributedTables, renderClusterStatements, type ClusterLayout } from './cluster.ts';
 
 export const MIGRATIONS_DIR = join(import.meta.dirname, '..', '..', '..', 'schemas', 'clickhouse');
 
@@ -34,20 +35,35 @@ export function renderSql(sql: string, database: string): string {
 }
 
 /**
+ * The statements one migration runs. Without a cluster: the file with `${db}` substituted, byte for
+ * byte. With one: src/sinks/clickhouse/cluster.ts (ON CLUSTER, Replicated engines, Distributed twins);
+ * `all` is every migration, so an ALTER knows whether its table has a Distributed twin.
+ */
+export function renderMigration(m: Migration, database: string, layout: ClusterLayout | null, all: readonly Migration[]): string[] {
+  if (!layout) return [renderSql(m.sql, database)];
+  return renderClusterStatements(m, layout, distributedTables(all));
+}
+
+/**
  * Applies what the migrations table does not list yet. Each file is one idempotent statement
  * (ClickHouse DDL is not transactional), so a crash between apply and record is harmless on rerun.
  * Refuses to run at all when a file already applied has changed since: its change would silently never
  * reach this database (and would reach a fresh one), so two stores would differ with the same history.
  */
-export async function migrate(store: Store, opts: { log?: (m: string) => void; dir?: string } = {}): Promise<string[]> {
+export async function migrate(store: Store, opts: { log?: (m: string) => void; dir?: string; cluster?: ClusterLayout | null } = {}): Promise<string[]> {
   const db = store.database;
-  await command(store, `CREATE DATABASE IF NOT EXISTS ${db}`, 'create database');
-  await command(
-    store,
-    `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, checksum String, ` +
-      `applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`,
-    'create schema_migrations',
-  );
+  const layout = opts.cluster ?? null;
+  if (layout) {
+    for (const q of clusterPreamble(layout)) await command(store, q, 'create databases and schema_migrations on the cluster');
+  } else {
+    await command(store, `CREATE DATABASE IF NOT EXISTS ${db}`, 'create database');
+    await command(
+      store,
+      `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, checksum String, ` +
+        `applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = MergeTree ORDER BY version`,
+      'create schema_migrations',
+    );
+  }
   const dir = opts.dir ?? MIGRATIONS_DIR;
   const migrations = readMigrations(dir);
   const done = await appliedChecksums(store);
@@ -55,7 +71,7 @@ export async function migrate(store: Store, opts: { log?: (m: string) => void; d
   const applied: string[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;
-    await command(store, renderSql(m.sql, db), m.name);
+    for (const q of renderMigration(m, db, layout, migrations)) await command(store, q, m.name);
     await store.client.insert({
       table: `${db}.schema_migrations`,
       values: [{ version: m.version, name: m.name, checksum: m.checksum }],
