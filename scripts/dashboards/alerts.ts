@@ -168,7 +168,7 @@ export function alertProvisioning(rules: readonly AlertRuleDef[]): Record<string
           {
             uid: CONTACT_POINT,
             type: 'webhook',
-            // The escalation path: replace the placeholder with your on-call webhook (see README.md).
+            // The escalation path: replace the placeholder with your on-call webhook (see docs/dashboards.md#alerts).
             settings: { url: `$${WEBHOOK_ENV}`, httpMethod: 'POST' },
             disableResolveMessage: false,
           },
@@ -217,7 +217,7 @@ function rule(r: AlertRuleDef): Record<string, unknown> {
     for: '5m',
     annotations: {
       summary: r.summary,
-      description: `Gate setting ${r.gateSetting} = ${num(r.threshold)}. Instance: {{ .Labels.model }} {{ .Labels.candidate_version }}${r.labels.includes('dimension') ? ' {{ .Labels.dimension }}={{ .Labels.value }}' : ''}. Open the "Shadow comparison" dashboard of the model; the decision itself is \`shadow-compare gate\` (README.md).`,
+      description: `Gate setting ${r.gateSetting} = ${num(r.threshold)}. Instance: {{ .Labels.model }} {{ .Labels.candidate_version }}${r.labels.includes('dimension') ? ' {{ .Labels.dimension }}={{ .Labels.value }}' : ''}. Open the "Shadow comparison" dashboard of the model; the decision itself is \`shadow-compare gate\` (docs/gate.md).`,
     },
     labels: { service: 'shadow-compare', severity: r.severity, gate_setting: r.gateSetting },
     isPaused: false,

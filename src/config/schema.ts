@@ -3,7 +3,8 @@ import { GateConfigSchema } from '../gate/config.ts';
 import { RegistryConfigSchema } from '../registry/config.ts';
 
 // One schema assembled from per-stage parts. `.strict()` everywhere: a typo in a key is an error,
-// not a silently ignored setting. Defaults live here and are documented in the README.
+// not a silently ignored setting. Defaults live here; docs/configuration-reference.md is generated from
+// this schema (npm run docs:config), so a key added here needs a description in scripts/config-reference.ts.
 
 const pricing = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// The gate's thresholds: `gate:` in the config file. Every default below is documented in README.md;
+// The gate's thresholds: `gate:` in the config file. Every default below is documented in docs/gate.md;
 // change both together. Rates are fractions (0.95 = 95 %), latencies milliseconds, costs US dollars.
 
 const DURATION = /^(\d+)(m|h|d)$/;

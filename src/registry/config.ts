@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// `registry:` in the config file. Defaults documented in README.md (registry section).
+// `registry:` in the config file. Defaults documented in docs/registry.md and docs/configuration-reference.md.
 export const RegistryConfigSchema = z
   .object({
     /**

@@ -93,8 +93,8 @@ describe('generated dashboards and alert rules', () => {
     }
   });
 
-  it('are each explained in README.md: every panel, annotation, alert rule and analyst view', () => {
-    const docs = read('README.md');
+  it('are each explained in docs/dashboards.md: every panel, annotation, alert rule and analyst view', () => {
+    const docs = read('docs/dashboards.md');
     const titles: string[] = [];
     for (const f of ['dashboards/json/shadow-overview-diagnosis.json', 'dashboards/json/shadow-disagreements.json']) {
       const d = JSON.parse(read(f)) as { title: string; panels: { type: string; title: string }[]; annotations?: { list: { name: string }[] } };
@@ -102,7 +102,7 @@ describe('generated dashboards and alert rules', () => {
     }
     titles.push(...rules.map((r) => r.title));
     titles.push('disagreement_rate_by_segment_day', 'disagreement_feature_values', 'confusion_matrix');
-    for (const t of titles) assert.ok(docs.includes(t), `README.md does not mention "${t}"`);
+    for (const t of titles) assert.ok(docs.includes(t), `docs/dashboards.md does not mention "${t}"`);
   });
 
   it('provision the data source from environment variables only, with the uid the dashboards use', () => {

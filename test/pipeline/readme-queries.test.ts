@@ -11,14 +11,13 @@ import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/index.ts';
 import { REPO, testConfig } from '../support/config.ts';
 
-/** The ```sql blocks of the README's "Analyst queries" section, verbatim. */
-function readmeQueries(): string[] {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-  const section = readme.split('### Analyst queries')[1]?.split('\n## ')[0] ?? '';
-  return [...section.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
+/** The ```sql blocks of docs/analyst-queries.md (moved there from the README), verbatim. */
+function analystQueries(): string[] {
+  const page = readFileSync(join(REPO, 'docs', 'analyst-queries.md'), 'utf8');
+  return [...page.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
 }
 
-describe('README analyst queries', () => {
+describe('docs/analyst-queries.md', () => {
   const config = testConfig();
   let store: Store;
 
@@ -32,12 +31,12 @@ describe('README analyst queries', () => {
   after(() => store.close());
 
   it('has at least three analyst queries', () => {
-    assert.ok(readmeQueries().length >= 3, `found ${readmeQueries().length}`);
+    assert.ok(analystQueries().length >= 3, `found ${analystQueries().length}`);
   });
 
   it('runs every analyst query as written, through the /query screen, and gets rows back', async () => {
     const screen = await createSqlScreen(createStoreRunner(store, { readOnly: true }), { database: store.database, limits: config.http.query, setReadonly: true });
-    for (const sql of readmeQueries()) {
+    for (const sql of analystQueries()) {
       const statement = await screen.screen(createStoreRunner(store, { readOnly: true }), sql, {});
       const rs = await store.client.query({ query: statement, format: 'JSONEachRow' });
       const rows = await rs.json<Record<string, unknown>>();

@@ -2,7 +2,7 @@
 -- Run twice: with sub_window_seconds = the sub-window (one row per sub-window) and with it = the whole
 -- window (sub_window = 0 is the window). Parameters as in sub_windows.sql.
 --
--- The single-slow-minute rule (README, "Latency criteria"): the judged p99 of a scope is the p99 of all
+-- The single-slow-minute rule (docs/gate.md, "Latency criteria"): the judged p99 of a scope is the p99 of all
 -- its compute latencies except those of its slowest minute (by that minute's own p99), when the scope
 -- has two minutes or more. One slow minute can then never flip the criterion, whatever share of the
 -- scope's rows it holds (a replay or a catch-up can pack many rows into one event-time minute); two
