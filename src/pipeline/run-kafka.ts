@@ -10,6 +10,7 @@ import { createFence } from '../sinks/clickhouse/fence.ts';
 import type { Ledger } from '../sinks/clickhouse/ledger.ts';
 import { createKafka } from '../kafka/client.ts';
 import { KafkaSource } from '../sources/kafka/kafka-source.ts';
+import { Driver, membershipFresh } from './driver.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
 
 export interface RunningProcessor {
@@ -34,33 +35,44 @@ export interface RunOptions extends Pick<PipelineOptions, 'wrapSink' | 'storeFen
 /** The Kafka processor: consumer group -> pipeline -> ClickHouse, with metrics and health on HTTP. */
 export async function startProcessor(config: Readonly<Config>, store: Store, logger: Logger, opts: RunOptions = {}): Promise<RunningProcessor> {
   const metrics = new Metrics();
-  // Set once the source exists; a pipeline without a live group membership must not write.
-  let alive: () => boolean = () => false;
+  const now = Date.now;
   const clientSuffix = opts.instanceId ? `-${opts.instanceId}` : '';
   const owner = `${config.kafka.clientId}${clientSuffix}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const kafka = createKafka(config.kafka, clientSuffix, { kind: 'pipeline', logger });
+  const source = new KafkaSource(config, { kafka, logger, now });
+  const joined = () => source.lastHeartbeat() !== null;
   const pipeline = await buildPipeline(config, store, logger, {
     metrics,
     initiallyCaughtUp: false,
-    canWrite: () => alive(),
+    // Client-side write fence: no insert without a live group membership.
+    canWrite: opts.fence === false ? joined : () => joined() && membershipFresh(source, now, config.kafka.sessionTimeoutMs),
     fence: createFence(store, `kafka:${config.kafka.groupId}`, owner),
     ...(opts.storeFence === false ? { storeFence: false } : {}),
     ...(opts.wrapSink ? { wrapSink: opts.wrapSink } : {}),
   });
-  const kafka = createKafka(config.kafka, clientSuffix, { kind: 'pipeline', logger });
-  const ledger = pipeline.ledger;
-  const source = new KafkaSource(config, {
-    kafka,
-    processor: pipeline.processor,
-    writer: pipeline.writer,
-    ownership: pipeline.ownership,
-    ledger: opts.wrapLedger ? opts.wrapLedger(ledger) : ledger,
-    logger,
-    metrics,
-  });
+  const driver = new Driver(
+    {
+      topics: { ...config.kafka.topics },
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      maxBuffered: config.join.maxBuffered,
+      maxPendingRows: config.sink.maxPendingRows,
+      memoryMs: 2 * config.join.windowMs,
+    },
+    {
+      source,
+      processor: pipeline.processor,
+      writer: pipeline.writer,
+      ledger: opts.wrapLedger ? opts.wrapLedger(pipeline.ledger) : pipeline.ledger,
+      ownership: pipeline.ownership,
+      offsets: pipeline.offsets,
+      logger,
+      metrics,
+      now,
+    },
+  );
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   let ticks = 0;
-  alive = opts.fence === false ? () => source.ready : () => source.membershipFresh();
   const gauges = setInterval(() => {
     metrics.joinBuffered.set(pipeline.processor.buffered());
     metrics.sinkPending.set(pipeline.writer.pendingRows);
@@ -71,11 +83,15 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     }
   }, 1000);
   gauges.unref();
-  const http = await startHttpServer(config.http.host, config.http.port, { metrics, ready: () => source.ready, ...(opts.post ? { post: opts.post } : {}) }, logger);
+  const http = await startHttpServer(config.http.host, config.http.port, { metrics, ready: () => driver.ready, ...(opts.post ? { post: opts.post } : {}) }, logger);
+  // The driver's clock: windows close every 250 ms, commits and the log-end check every second.
+  const tick = setInterval(() => driver.tick(), 250);
+  const commit = setInterval(() => void driver.commit().then(() => driver.checkCaughtUp()), 1000);
+  const stopTimers = () => [gauges, tick, commit].forEach(clearInterval);
   try {
-    await source.start();
+    await driver.start();
   } catch (err) {
-    clearInterval(gauges);
+    stopTimers();
     await Promise.allSettled([http.close(), pipeline.close()]);
     throw err;
   }
@@ -86,9 +102,10 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     fatal: pipeline.fatal,
     stop() {
       stopping ??= (async () => {
-        clearInterval(gauges);
+        stopTimers();
         loopDelay.disable();
-        await source.stop();
+        await driver.stop();
+        await source.close();
         await pipeline.close();
         await http.close();
       })();

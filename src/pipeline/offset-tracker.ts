@@ -1,3 +1,5 @@
+import type { SourceRef, Stream } from '../types.ts';
+
 /**
  * Per topic-partition bookkeeping of offsets handed to the pipeline but not yet durably written.
  * The committable offset is the lowest such offset (or one past the last seen): committing it can
@@ -35,5 +37,39 @@ export class OffsetTracker {
   committable(): number | null {
     if (this.head < this.inflight.length) return this.inflight[this.head]!;
     return this.next;
+  }
+}
+
+/**
+ * The trackers of every partition and stream this instance reads. The driver tracks what it hands
+ * to the processor and completes what needs no write; the writer completes what it made durable.
+ */
+export class OffsetBook {
+  private readonly parts = new Map<number, Record<Stream, OffsetTracker>>();
+
+  open(partition: number): void {
+    this.parts.set(partition, { requests: new OffsetTracker(), primaries: new OffsetTracker() });
+  }
+
+  close(partition?: number): void {
+    if (partition === undefined) this.parts.clear();
+    else this.parts.delete(partition);
+  }
+
+  track(ref: SourceRef): void {
+    this.parts.get(ref.partition)?.[ref.stream].track(ref.offset);
+  }
+
+  complete(refs: Iterable<SourceRef>): void {
+    for (const ref of refs) this.parts.get(ref.partition)?.[ref.stream].complete(ref.offset);
+  }
+
+  /** Called with outcomes the writer made durable. */
+  durable(outcomes: readonly { readonly refs: readonly SourceRef[] }[]): void {
+    for (const o of outcomes) this.complete(o.refs);
+  }
+
+  committable(partition: number, stream: Stream): number | null {
+    return this.parts.get(partition)?.[stream].committable() ?? null;
   }
 }
