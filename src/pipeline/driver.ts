@@ -71,6 +71,8 @@ export class Driver implements SourceHandler {
   private readonly positions = new Map<string, number>();
   /** Streams paused because the join is full and they are ahead of their partner stream. */
   private readonly paused = new Map<string, { p: number; stream: Stream }>();
+  /** Batches waiting for the sink to drain. */
+  private sinkWaits = 0;
 
   constructor(
     private readonly opts: DriverOptions,
@@ -347,7 +349,12 @@ export class Driver implements SourceHandler {
       this.deps.source.resume(p, stream);
       this.paused.delete(key);
     }
-    if (this.paused.size === 0) this.deps.metrics?.paused.set(0);
+    this.showPaused();
+  }
+
+  /** The gauge says whether consumption waits on either backpressure rule (a tick must not clear a sink wait). */
+  private showPaused(): void {
+    this.deps.metrics?.paused.set(this.paused.size > 0 || this.sinkWaits > 0 ? 1 : 0);
   }
 
   /** Unwritten rows at their limit: everything waits, since only the store can drain them. */
@@ -355,12 +362,17 @@ export class Driver implements SourceHandler {
     const { writer, metrics } = this.deps;
     const full = () => writer.pendingRows >= this.opts.maxPendingRows;
     if (!full()) return;
+    this.sinkWaits++;
     metrics?.paused.set(1);
-    while (full() && b.current() && !this.stopping) {
-      await (this.deps.sleep ?? defaultSleep)(50);
-      await b.heartbeat();
+    try {
+      while (full() && b.current() && !this.stopping) {
+        await (this.deps.sleep ?? defaultSleep)(50);
+        await b.heartbeat();
+      }
+    } finally {
+      this.sinkWaits--;
+      this.showPaused();
     }
-    metrics?.paused.set(this.paused.size > 0 ? 1 : 0);
   }
 }
 
