@@ -10,6 +10,7 @@ import type { Fence } from '../sinks/clickhouse/fence.ts';
 import { createLedger, type Ledger } from '../sinks/clickhouse/ledger.ts';
 import { createOutcomeSink, type RowSink } from '../sinks/clickhouse/outcome-sink.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import { OffsetBook } from './offset-tracker.ts';
 import { Ownership } from './ownership.ts';
 import { primaryArtifact } from './primary-artifact.ts';
 import { Processor } from './processor.ts';
@@ -24,6 +25,8 @@ export interface Pipeline {
   readonly ledger: Ledger;
   /** Partition generations claimed in the store's fence, stamped on every block. */
   readonly ownership: Ownership;
+  /** Offsets handed to the processor and not yet durable; the writer completes them. */
+  readonly offsets: OffsetBook;
   /** Resolves with the first non-retryable sink failure. */
   readonly fatal: Promise<ShadowError>;
   close(): Promise<void>;
@@ -85,12 +88,12 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
   const log = logger.child({ stage: 'sink' });
   let resolveFatal!: (e: ShadowError) => void;
   const fatal = new Promise<ShadowError>((r) => (resolveFatal = r));
-  let processor!: Processor;
+  const offsets = new OffsetBook();
   const writer = new BatchWriter(
     sink,
     config.sink,
     {
-      onDurable: (outcomes) => processor.markDurable(outcomes),
+      onDurable: (outcomes) => offsets.durable(outcomes),
       onInsert: (rows, ms) => opts.metrics?.inserted(rows, ms),
       onRetry: () => opts.metrics?.insertRetried(),
       ...(opts.canWrite ? { canWrite: opts.canWrite } : {}),
@@ -104,7 +107,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     },
     log,
   );
-  processor = new Processor(config, {
+  const processor = new Processor(config, {
     scorer,
     reproducer,
     emit: (outcomes) => writer.add(outcomes),
@@ -120,6 +123,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     sink,
     ledger: createLedger(store, config.model, c.version, sink, opts.fence),
     ownership,
+    offsets,
     fatal,
     async close() {
       await writer.stop();

@@ -2,9 +2,8 @@ import type { Config } from '../config/index.ts';
 import { decode } from '../decode/index.ts';
 import { PartitionJoin, type JoinEvent } from '../join/index.ts';
 import { outcomeOf, rejectOutcome, type Outcome, type OutcomeOptions } from '../outcomes/index.ts';
-import { OffsetTracker } from '../sources/kafka/offset-tracker.ts';
 import type { WrittenSet } from '../sinks/clickhouse/ledger.ts';
-import type { CandidateResult, MirroredRequest, PrimaryOutput, RawRecord, RequestSide, Stream } from '../types.ts';
+import type { CandidateResult, MirroredRequest, PrimaryOutput, RawRecord, RequestSide, SourceRef, Stream } from '../types.ts';
 
 export interface CandidateScorer {
   score(features: Record<string, unknown>[]): Promise<CandidateResult[]>;
@@ -14,7 +13,7 @@ export interface ProcessorDeps {
   readonly scorer: CandidateScorer;
   /** The primary's artifact, scored on the same rows to measure the noise floor (optional). */
   readonly reproducer?: CandidateScorer | null;
-  /** Receives every outcome; it owns making them durable and then calling `markDurable`. */
+  /** Receives every outcome; the writer makes them durable and tells the driver's offset book. */
   readonly emit: (outcomes: Outcome[]) => void;
   readonly now: () => number;
   readonly outcomeOptions: OutcomeOptions;
@@ -24,7 +23,6 @@ export interface ProcessorDeps {
 
 interface PartitionState {
   readonly join: PartitionJoin;
-  readonly offsets: Record<Stream, OffsetTracker>;
   readonly skip: Record<Stream, Set<number>>;
 }
 
@@ -39,8 +37,7 @@ export interface ProcessorCounters {
 
 /**
  * The pipeline's core for any source: decode -> score -> join -> outcome rows, per partition.
- * It tracks every record's offset until `markDurable` says its outcome is written, which is what
- * `committable` reports. No Kafka or ClickHouse here: sources and sinks are plugged in.
+ * No offsets, Kafka or ClickHouse here: the driver tracks offsets, sources and sinks are plugged in.
  */
 export class Processor {
   private readonly parts = new Map<number, PartitionState>();
@@ -56,7 +53,6 @@ export class Processor {
     if (written) join.rememberEmitted(written.requestIds, written.primaryIds, written.maxEventTime);
     this.parts.set(partition, {
       join,
-      offsets: { requests: new OffsetTracker(), primaries: new OffsetTracker() },
       skip: { requests: written?.requestOffsets ?? new Set(), primaries: written?.primaryOffsets ?? new Set() },
     });
   }
@@ -75,20 +71,23 @@ export class Processor {
     return this.parts.has(partition);
   }
 
-  /** Records of one partition and one stream, in offset order. */
-  async handle(partition: number, records: readonly RawRecord[]): Promise<void> {
+  /**
+   * Records of one partition, in offset order per stream. Resolves with the records skipped because an
+   * earlier owner wrote them (they need no write); every other record ends in an emitted outcome.
+   */
+  async handle(partition: number, records: readonly RawRecord[]): Promise<SourceRef[]> {
     const state = this.parts.get(partition);
-    if (!state) return;
+    const skipped: SourceRef[] = [];
+    if (!state) return skipped;
     const outcomes: Outcome[] = [];
     const requests: { record: RawRecord; msg: MirroredRequest }[] = [];
     const primaries: { record: RawRecord; msg: PrimaryOutput }[] = [];
     for (const record of records) {
       const { stream, offset } = record.ref;
-      state.offsets[stream].track(offset);
       this.counters.records++;
       if (state.skip[stream].delete(offset)) {
         this.counters.skipped++;
-        state.offsets[stream].complete(offset);
+        skipped.push(record.ref);
         continue;
       }
       const d = decode(record, { model: this.config.model, maxMessageBytes: this.config.decode.maxMessageBytes });
@@ -100,12 +99,13 @@ export class Processor {
     }
     const sides = await this.score(requests);
     // Revoked while scoring: the new owner (maybe us, after recovery) re-reads these records.
-    if (this.parts.get(partition) !== state) return;
+    if (this.parts.get(partition) !== state) return skipped;
     const now = this.deps.now();
     const events: JoinEvent[] = [];
     for (const side of sides) events.push(...state.join.addRequest(side, now));
     for (const { record, msg } of primaries) events.push(...state.join.addPrimary(msg.request_id, primarySide(record, msg), now));
     this.emit(outcomes, events);
+    return skipped;
   }
 
   /** Closes windows on the wall clock; call periodically. */
@@ -121,16 +121,6 @@ export class Processor {
 
   setCaughtUp(partition: number, stream: Stream, caughtUp: boolean): void {
     this.parts.get(partition)?.join.setCaughtUp(stream, caughtUp);
-  }
-
-  markDurable(outcomes: readonly Outcome[]): void {
-    for (const o of outcomes) {
-      for (const ref of o.refs) this.parts.get(ref.partition)?.offsets[ref.stream].complete(ref.offset);
-    }
-  }
-
-  committable(partition: number, stream: Stream): number | null {
-    return this.parts.get(partition)?.offsets[stream].committable() ?? null;
   }
 
   /** Records waiting in joins, and per partition and stream for backpressure decisions. */

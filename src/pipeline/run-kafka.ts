@@ -12,6 +12,7 @@ import { createKafka } from '../kafka/client.ts';
 import { watchGroupLag } from '../sources/kafka/group-lag.ts';
 import { KafkaSource } from '../sources/kafka/kafka-source.ts';
 import { startLabelsSource, type LabelsSource } from '../sources/kafka/labels-source.ts';
+import { Driver, membershipFresh } from './driver.ts';
 import { buildPipeline, type PipelineOptions } from './build.ts';
 
 export interface RunningProcessor {
@@ -37,33 +38,44 @@ export interface RunOptions extends Pick<PipelineOptions, 'wrapSink' | 'storeFen
 /** The Kafka processor: consumer group -> pipeline -> ClickHouse, with metrics and health on HTTP. */
 export async function startProcessor(config: Readonly<Config>, store: Store, logger: Logger, opts: RunOptions = {}): Promise<RunningProcessor> {
   const metrics = new Metrics();
-  // Set once the source exists; a pipeline without a live group membership must not write.
-  let alive: () => boolean = () => false;
+  const now = Date.now;
   const clientSuffix = opts.instanceId ? `-${opts.instanceId}` : '';
   const owner = `${config.kafka.clientId}${clientSuffix}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const kafka = createKafka(config.kafka, clientSuffix, { kind: 'pipeline', logger });
+  const source = new KafkaSource(config, { kafka, logger, now });
+  const joined = () => source.lastHeartbeat() !== null;
   const pipeline = await buildPipeline(config, store, logger, {
     metrics,
     initiallyCaughtUp: false,
-    canWrite: () => alive(),
+    // Client-side write fence: no insert without a live group membership.
+    canWrite: opts.fence === false ? joined : () => joined() && membershipFresh(source, now, config.kafka.sessionTimeoutMs),
     fence: createFence(store, `kafka:${config.kafka.groupId}`, owner),
     ...(opts.storeFence === false ? { storeFence: false } : {}),
     ...(opts.wrapSink ? { wrapSink: opts.wrapSink } : {}),
   });
-  const kafka = createKafka(config.kafka, clientSuffix, { kind: 'pipeline', logger });
-  const ledger = pipeline.ledger;
-  const source = new KafkaSource(config, {
-    kafka,
-    processor: pipeline.processor,
-    writer: pipeline.writer,
-    ownership: pipeline.ownership,
-    ledger: opts.wrapLedger ? opts.wrapLedger(ledger) : ledger,
-    logger,
-    metrics,
-  });
+  const driver = new Driver(
+    {
+      topics: { ...config.kafka.topics },
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      maxBuffered: config.join.maxBuffered,
+      maxPendingRows: config.sink.maxPendingRows,
+      memoryMs: 2 * config.join.windowMs,
+    },
+    {
+      source,
+      processor: pipeline.processor,
+      writer: pipeline.writer,
+      ledger: opts.wrapLedger ? opts.wrapLedger(pipeline.ledger) : pipeline.ledger,
+      ownership: pipeline.ownership,
+      offsets: pipeline.offsets,
+      logger,
+      metrics,
+      now,
+    },
+  );
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   let ticks = 0;
-  alive = opts.fence === false ? () => source.ready : () => source.membershipFresh();
   const gauges = setInterval(() => {
     metrics.joinBuffered.set(pipeline.processor.buffered());
     metrics.sinkPending.set(pipeline.writer.pendingRows);
@@ -78,17 +90,21 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
   const http = await startHttpServer(
     config.http.host,
     config.http.port,
-    { metrics, ready: () => source.ready, token: opts.token ?? null, ...(opts.post ? { post: opts.post } : {}) },
+    { metrics, ready: () => driver.ready, token: opts.token ?? null, ...(opts.post ? { post: opts.post } : {}) },
     logger,
     config.http,
   );
+  // The driver's clock: windows close every 250 ms, commits and the log-end check every second.
+  const tick = setInterval(() => driver.tick(), 250);
+  const commit = setInterval(() => void driver.commit().then(() => driver.checkCaughtUp()), 1000);
+  const stopTimers = () => [gauges, tick, commit].forEach(clearInterval);
   let labels: LabelsSource | null = null;
   try {
-    await source.start();
+    await driver.start();
     labels = await startLabelsSource({ kafka, store, topic: config.kafka.topics.labels, groupId: `${config.kafka.groupId}.labels`, model: config.model, logger });
   } catch (err) {
-    clearInterval(gauges);
-    await Promise.allSettled([source.stop(), http.close(), pipeline.close(), lagWatch.stop()]);
+    stopTimers();
+    await Promise.allSettled([driver.stop(), http.close(), pipeline.close(), lagWatch.stop()]);
     throw err;
   }
   let stopping: Promise<void> | null = null;
@@ -98,10 +114,11 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     fatal: pipeline.fatal,
     stop() {
       stopping ??= (async () => {
-        clearInterval(gauges);
+        stopTimers();
         loopDelay.disable();
         await lagWatch.stop();
-        await source.stop();
+        await driver.stop();
+        await source.close();
         await labels?.stop();
         await pipeline.close();
         await http.close();

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { OffsetTracker } from '../../../src/sources/kafka/offset-tracker.ts';
+import { OffsetTracker } from '../../src/pipeline/offset-tracker.ts';
 
 describe('OffsetTracker', () => {
   it('has nothing to commit before any offset is tracked', () => {
