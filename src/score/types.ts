@@ -1,4 +1,5 @@
 // Plain types shared by the scoring stage; no onnxruntime import so packing and batching stay testable alone.
+import type { Timings } from '../types.ts';
 
 export type FeatureValue = number | string | boolean | null | undefined;
 
@@ -22,24 +23,13 @@ export interface ScorerOptions {
 
 export type CandidateErrorCode = 'MISSING_FEATURE' | 'WRONG_TYPE' | 'NON_FINITE' | 'RUNTIME_ERROR';
 
+/** Where a row's time went: see Timings in src/types.ts (compute latency is what the gate judges). */
+export type { Timings };
+
 export type ScoreResult =
   | ({ ok: true; scores?: number[]; label?: string; value?: number } & Timings)
   | ({ ok: false; code: CandidateErrorCode; reason: string } & Timings);
 
-/**
- * Where a row's time went. latencyMs = queueMs + computeLatencyMs + reading the outputs.
- * - computeLatencyMs: session.run time of the batch the row was in: the latency the request would see
- *   if a server ran the model at that batch size. The gate judges this one.
- * - queueMs: from score() receiving the row to its batch's session.run starting (micro-batch wait,
- *   event-loop stalls, GC): processor health, never a model verdict.
- * - computeMs: the row's share of the batch's run (computeLatencyMs / rows), the CPU time priced as cost.
- */
-export interface Timings {
-  latencyMs: number;
-  computeMs: number;
-  computeLatencyMs: number;
-  queueMs: number;
-}
 
 export interface ValueSignature {
   name: string;
