@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.ts';
 import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 import type { HttpRoutes } from '../ops/http-server.ts';
-import { createQueryHandler, createSqlScreen, createStoreRunner, handleGateDecision, handlePromotionSync } from '../query/index.ts';
+import { createQueryHandler, createSqlScreen, createStoreRunner, readSession, handleGateDecision, handlePromotionSync } from '../query/index.ts';
 import { syncPromotions } from '../registry/index.ts';
 import type { ReadSessions, Store } from '../sinks/clickhouse/client.ts';
 
@@ -17,12 +17,8 @@ export async function queryRoutes(config: Readonly<Config>, store: Store, reads:
   // Distributed tables when a cluster is configured. Inserts go through `writer`, into the local tables.
   const db = readDatabase(config.clickhouse);
   const screen = await createSqlScreen(writer, { database: db, limits: config.http.query, setReadonly: store.mode === 'embedded' });
-  const session = async () => {
-    const s = await reads.open();
-    return { runner: createStoreRunner(s, { readOnly: !reads.dedicated }), close: () => s.close() };
-  };
   return {
-    '/query': createQueryHandler({ screen, session, maxConcurrent: config.http.query.maxConcurrent }),
+    '/query': createQueryHandler({ screen, session: readSession(reads), maxConcurrent: config.http.query.maxConcurrent }),
     '/gate-decisions': (body) => handleGateDecision(writer, db, body),
     '/promotions/sync': (body) =>
       handlePromotionSync((model) => syncPromotions(writer, { registryPath: config.registry.path, database: db, backend: config.registry.backend, model }), body),

@@ -1,4 +1,4 @@
-import type { Store } from '../sinks/clickhouse/client.ts';
+import type { ReadSessions, Store } from '../sinks/clickhouse/client.ts';
 import { classifyClickHouseError } from '../sinks/clickhouse/errors.ts';
 import type { QueryRunner } from './runner.ts';
 
@@ -35,5 +35,16 @@ export function createStoreRunner(store: Store, opts: StoreRunnerOptions = {}): 
         throw classifyClickHouseError(err, `insert into ${table}`);
       }
     },
+  };
+}
+
+/**
+ * One /query request's session: a fresh read session, read-only per request unless the server's read
+ * user already fixes that in its profile. The caller closes it.
+ */
+export function readSession(reads: ReadSessions): () => Promise<{ runner: QueryRunner; close(): Promise<void> }> {
+  return async () => {
+    const s = await reads.open();
+    return { runner: createStoreRunner(s, { readOnly: !reads.dedicated }), close: () => s.close() };
   };
 }

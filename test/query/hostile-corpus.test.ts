@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config/index.ts';
-import { createQueryHandler, createSqlScreen, createStoreRunner, type EndpointResponse, type QueryRunner } from '../../src/query/index.ts';
+import { createQueryHandler, createSqlScreen, createStoreRunner, readSession, type EndpointResponse, type QueryRunner } from '../../src/query/index.ts';
 import { openReadSessions, openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import { REPO } from '../support/config.ts';
@@ -34,11 +34,7 @@ async function target(name: string, open: () => Promise<{ store: Store; close: (
   const runner = createStoreRunner(store);
   const screen = await createSqlScreen(runner, { database: 'shadow', limits: LIMITS, setReadonly: store.mode === 'embedded' });
   const reads = await openReadSessions({ ...CLICKHOUSE, url: store.mode === 'server' ? store.location : undefined, dataDir: store.location }, store);
-  const session = async () => {
-    const s = await reads.open();
-    return { runner: createStoreRunner(s, { readOnly: true }), close: () => s.close() };
-  };
-  return { name, store, runner, handle: createQueryHandler({ screen, session, maxConcurrent: 64 }), close };
+  return { name, store, runner, handle: createQueryHandler({ screen, session: readSession(reads), maxConcurrent: 64 }), close };
 }
 
 const targets: Target[] = [];

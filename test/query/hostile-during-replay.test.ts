@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/ops/logger.ts';
 import { replayFile } from '../../src/pipeline/replay.ts';
-import { createQueryHandler, createSqlScreen, createStoreRunner } from '../../src/query/index.ts';
+import { createQueryHandler, createSqlScreen, createStoreRunner, readSession } from '../../src/query/index.ts';
 import { openReadSessions, openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import { generateTraffic, loadDataset, writeNdjson } from '../../src/traffic/index.ts';
@@ -39,11 +39,7 @@ describe('a hostile query during replay', () => {
     const runner = createStoreRunner(store);
     const screen = await createSqlScreen(runner, { database: store.database, limits: config.http.query, setReadonly: true });
     const reads = await openReadSessions(config.clickhouse, store);
-    const session = async () => {
-      const s = await reads.open();
-      return { runner: createStoreRunner(s, { readOnly: true }), close: () => s.close() };
-    };
-    const handle = createQueryHandler({ screen, session, maxConcurrent: 2 });
+    const handle = createQueryHandler({ screen, session: readSession(reads), maxConcurrent: 2 });
     const count = async () => Number((await runner.query<{ n: number }>(`SELECT count() AS n FROM ${store.database}.outcomes`))[0]?.n ?? 0);
 
     let replayDone = false;
