@@ -4,7 +4,7 @@ import { createContext, type Context } from './context.ts';
 import { audit, recordFlips } from './promote.ts';
 import { runCanaryController } from '../canary/controller.ts';
 import { readCanaryEvidence } from '../canary/evidence.ts';
-import { DEFAULT_JUDGE_POLICY } from '../canary/judge.ts';
+import { judgePolicy } from '../canary/judge.ts';
 import { ShadowError } from '../errors.ts';
 import { openQueryRunner } from '../query/index.ts';
 import {
@@ -131,7 +131,7 @@ async function run(ctx: Context, model: string, o: { actor: string; via?: string
         sleep: (ms) => sleep(ms, undefined, { signal: controller.signal }).catch(() => {}),
         log: (event, fields) => log.info(fields, event === 'decision' ? 'canary judged' : 'canary waiting'),
       },
-      { policy: DEFAULT_JUDGE_POLICY, pollMs: o.poll, signal: controller.signal },
+      { policy: judgePolicy(ctx.config.canary, 1), pollMs: o.poll, signal: controller.signal },
     );
     log.info({ outcome }, 'canary controller finished');
     process.stdout.write(`${model}: ${outcome}\n`);

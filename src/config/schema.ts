@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CanaryConfigSchema } from '../canary/config.ts';
 import { GateConfigSchema } from '../gate/config.ts';
 import { RegistryConfigSchema } from '../registry/config.ts';
 
@@ -189,6 +190,8 @@ export const ConfigSchema = z
     alerts: z.object({ rulesFile: z.string().min(1), escalation: z.string().optional() }).strict().optional(),
     runbook: z.string().optional(),
     gate: GateConfigSchema.optional(),
+    /** The canary judge's policy (`canary run`); docs/canary.md. */
+    canary: CanaryConfigSchema.default(CanaryConfigSchema.parse({})),
     registry: RegistryConfigSchema.default(RegistryConfigSchema.parse({})),
   })
   .strict()
