@@ -65,13 +65,16 @@ async function createWorld(o: { rate: number; errorRate: (version: string, segme
   await promoteVersion(reg, { model: 'diagnosis', version: 'v9', actor: 'test', reason: 'baseline' });
   const processor = await startInstance(config, 'canary');
   const serving = await startServing({ kafka, brokers, registryTopic, topics, rate: o.rate, errorRate: o.errorRate, seed: o.seed });
+  let stopping: Promise<void> | null = null;
   const w: World = {
     config, configFile, reg, processor, serving,
-    async stop() {
-      await serving.stop();
-      processor.child.kill('SIGKILL');
-      await reg.close();
-    },
+    // Once: the test stops its world, and after() stops whatever a failed test left running.
+    stop: () =>
+      (stopping ??= (async () => {
+        await serving.stop();
+        processor.child.kill('SIGKILL');
+        await reg.close();
+      })()),
   };
   worlds.push(w);
   return w;
@@ -112,7 +115,7 @@ describe('canary rollout on the real broker', { timeout: 900_000 }, () => {
     });
     await start(w, [25, 50, 100], 10_000, 300);
     const c = controller(w);
-    const code = await Promise.race([c.exited, new Promise<'late'>((r) => setTimeout(() => r('late'), DEADLINE))]);
+    const code = await exitWithin(c.exited, DEADLINE);
     assert.equal(code, 4, `controller did not abort (exit ${String(code)}):\n${c.output().slice(-3000)}`);
     const entry = modelEntry(w.config.registry.path, 'diagnosis');
     assert.equal(entry.canary?.status, 'aborted');
@@ -139,7 +142,7 @@ describe('canary rollout on the real broker', { timeout: 900_000 }, () => {
     const w = await createWorld({ rate: 300, seed: 2, canary: { minSegmentRequests: 50, maxErrorRateIncrease: 0.02 }, errorRate: () => 0.01 });
     await start(w, [10, 50, 100], 10_000, 300);
     const c = controller(w);
-    const code = await Promise.race([c.exited, new Promise<'late'>((r) => setTimeout(() => r('late'), DEADLINE))]);
+    const code = await exitWithin(c.exited, DEADLINE);
     assert.equal(code, 0, `controller did not finish (exit ${String(code)}):\n${c.output().slice(-3000)}`);
     assert.match(c.output(), /diagnosis: promoted/);
     const entry = modelEntry(w.config.registry.path, 'diagnosis');
@@ -202,3 +205,13 @@ describe('canary rollout on the real broker', { timeout: 900_000 }, () => {
     await w.stop();
   });
 });
+
+/** The exit code, or 'late' after `ms`; the timer is cleared so it does not hold the test process open. */
+async function exitWithin(exited: Promise<number | null>, ms: number): Promise<number | null | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([exited, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
