@@ -26,6 +26,45 @@ WHERE model = {model:String}
 GROUP BY version, dimension, value
 ORDER BY dimension = '__all__' DESC, dimension, value, version`;
 
+// Label accuracy per served version and slice. Labels arrive late (minutes to days after the answer),
+// so no aggregate written at insert time can hold them: this joins, at read time, the earliest valid
+// label of each request to the answers of the two versions in the step's window, as the gate's
+// label_accuracy_daily view does (000039). Only labelled requests take part, a small share of traffic.
+const ACCURACY_SQL = (db: string) => `
+SELECT
+    p.pv                       AS version,
+    seg.1                      AS dimension,
+    seg.2                      AS value,
+    count()                    AS labeled,
+    countIf(p.pl = l.truth)    AS correct
+FROM
+(
+    SELECT request_id, any(primary_version) AS pv, any(segments) AS segs, any(primary_label) AS pl
+    FROM ${db}.outcomes
+    WHERE model = {model:String}
+      AND kind IN ('compared', 'unmatched_primary') AND primary_present = 1 AND primary_error = 0
+      AND primary_version IN ({baseline:String}, {canary:String})
+      AND event_time >= {from:DateTime('UTC')} AND event_time < {to:DateTime('UTC')}
+    GROUP BY request_id
+) AS p
+INNER JOIN
+(
+    SELECT request_id, argMin(label, (label_time, source_offset)) AS truth
+    FROM ${db}.labels
+    WHERE model = {model:String} AND error_code = '' AND has_label = 1
+    GROUP BY request_id
+) AS l ON l.request_id = p.request_id
+ARRAY JOIN arrayConcat([('__all__', '__all__')], arrayZip(mapKeys(p.segs), mapValues(p.segs))) AS seg
+GROUP BY version, dimension, value`;
+
+interface AccuracyRow {
+  version: string;
+  dimension: string;
+  value: string;
+  labeled: number | string;
+  correct: number | string;
+}
+
 interface Row {
   version: string;
   dimension: string;
@@ -38,6 +77,10 @@ interface Row {
 
 export function canaryEvidenceSql(db: string): string {
   return SQL(db);
+}
+
+export function canaryAccuracySql(db: string): string {
+  return ACCURACY_SQL(db);
 }
 
 /** The aggregate's bucket width (000070). */
@@ -55,12 +98,16 @@ export async function readCanaryEvidence(
 ): Promise<SliceEvidence[]> {
   // Buckets starting in [first whole bucket at or after from, to): the bucket holding `to` is partial and counts.
   const ts = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
-  const rows = await runner.query<Row>(SQL(db), { model: q.model, baseline: q.baseline, canary: q.canary, from: ts(firstWholeBucket(q.from)), to: ts(q.to) });
+  const params = { model: q.model, baseline: q.baseline, canary: q.canary, from: ts(firstWholeBucket(q.from)), to: ts(q.to) };
+  const rows = await runner.query<Row>(SQL(db), params);
+  const accuracy = await runner.query<AccuracyRow>(ACCURACY_SQL(db), params);
+  const labels = new Map(accuracy.map((a) => [`${a.version}\u0000${a.dimension}\u0000${a.value}`, { labeled: Number(a.labeled), correct: Number(a.correct) }]));
   const slices = new Map<string, { dimension: string; value: string; baseline: VersionSlice; canary: VersionSlice }>();
   for (const r of rows) {
     const key = `${r.dimension}\u0000${r.value}`;
     const slice = slices.get(key) ?? { dimension: r.dimension, value: r.value, baseline: emptySlice(), canary: emptySlice() };
-    const v: VersionSlice = { answered: Number(r.answered), errors: Number(r.errors), latencyBins: dense(r.latency), scoreBins: dense(r.scores), labeled: 0, correct: 0 };
+    const l = labels.get(`${r.version}\u0000${key}`) ?? { labeled: 0, correct: 0 };
+    const v: VersionSlice = { answered: Number(r.answered), errors: Number(r.errors), latencyBins: dense(r.latency), scoreBins: dense(r.scores), ...l };
     if (r.version === q.canary) slice.canary = v;
     else slice.baseline = v;
     slices.set(key, slice);
