@@ -3,7 +3,7 @@ import { chiSquareHomogeneity, mannWhitneyBinned } from './stats.ts';
 import type { CanaryConfig } from './config.ts';
 import type { CanaryCheck, CanaryVerdict, SliceEvidence, VersionSlice } from './types.ts';
 
-// The canary judge: canary and baseline slices of the same minutes, an unpaired test fitted to each
+// The canary judge: canary and baseline slices of the same time buckets, an unpaired test fitted to each
 // metric, corrected across segments (Bonferroni), and a notion of evidence. Unlike a fixed threshold
 // or a bare rank test (Kayenta's weak spots: spinnaker/kayenta#780, #426), too little traffic never
 // passes: a step advances only when the overall error rate is shown to be no worse than the margin

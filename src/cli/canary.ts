@@ -30,7 +30,7 @@ audited in <database>.promotions with the time from the command to the flip.
   promote  VERSION becomes production (all traffic)
   run      the ramp controller: at each step waits for --min-comparisons canary requests and the step
            duration, asks the canary judge (error rate, latency, scores, accuracy per segment against the
-           production version over the same minutes), then advances, holds or aborts. Killing it leaves
+           production version over the same 10 s buckets), then advances, holds or aborts. Killing it leaves
            the weight where it is.
 
 Options:
