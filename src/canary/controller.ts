@@ -1,5 +1,5 @@
 import type { CanaryState } from '../registry/types.ts';
-import { judgeCanary, type JudgePolicy } from './judge.ts';
+import { evidenceBand, judgeCanary, type JudgePolicy } from './judge.ts';
 import type { CanaryVerdict, SliceEvidence } from './types.ts';
 
 // The ramp controller. At each step it waits for evidence, asks the judge, and advances, holds or
@@ -34,6 +34,8 @@ export type ControllerOutcome = 'promoted' | 'aborted' | 'no-canary' | 'stopped'
 
 export async function runCanaryController(deps: ControllerDeps, opts: ControllerOptions): Promise<ControllerOutcome> {
   let holdRecordedFor: string | null = null;
+  // The last evidence band of the current step the judge looked for aborts in (judge.ts, abortAlpha).
+  let lookedAt = null as { step: string; band: number } | null;
   for (let poll = 0; opts.maxPolls === undefined || poll < opts.maxPolls; poll++) {
     if (opts.signal?.aborted) return 'stopped';
     const { production, canary: c } = await deps.state();
@@ -42,9 +44,15 @@ export async function runCanaryController(deps: ControllerDeps, opts: Controller
     const stepStart = new Date(c.stepStartedAt);
     const elapsed = now.getTime() - stepStart.getTime();
     const slices = await deps.evidence(stepStart, now, { baseline: production, canary: c.version });
-    const verdict = judgeCanary(slices, { ...opts.policy, minCanaryRequests: Math.max(opts.policy.minCanaryRequests, c.minComparisonsPerStep) });
+    // The step's evidence requirement is the canary's own (`canary start --min-comparisons`). Aborts are
+    // looked for once per evidence band: a look at every poll would spend alpha many times over.
+    const stepKey = `${c.step}:${c.stepStartedAt}`;
+    const band = evidenceBand(slices.find((s) => s.dimension === '__all__')?.canary.answered ?? 0, c.minComparisonsPerStep);
+    const look = band > 0 && (lookedAt?.step !== stepKey || band > lookedAt.band);
+    if (look) lookedAt = { step: stepKey, band };
+    const verdict = judgeCanary(slices, { ...opts.policy, minCanaryRequests: c.minComparisonsPerStep, steps: c.steps.length }, { checkAborts: look });
     const stepDone = elapsed >= c.stepDurationMs;
-    deps.log('decision', { step: c.step, weight: c.weight, elapsedMs: elapsed, stepDone, decision: verdict.decision, reasons: verdict.reasons });
+    deps.log('decision', { step: c.step, weight: c.weight, elapsedMs: elapsed, stepDone, band, abortLook: look, decision: verdict.decision, reasons: verdict.reasons });
     if (verdict.decision === 'ABORT') {
       await deps.abort(summary(verdict));
       return 'aborted';

@@ -1,33 +1,69 @@
 import type { QueryRunner } from '../query/index.ts';
-import { LATENCY_BIN_SQL, SCORE_BIN_SQL } from './bins.ts';
 import { emptySlice } from './judge.ts';
 import type { SliceEvidence, VersionSlice } from './types.ts';
 
-// Canary evidence from the stream's rows: primary outputs say which version served them, so the
-// baseline and the canary are the two values of primary_version, over the same minutes, overall and
-// per segment value. Histograms use the bins of bins.ts.
+// Canary evidence from the stream's aggregate: canary_10s (migrations 000070-000071) holds, per 10 s
+// bucket, served version and segment value, what each version answered, its errors and its latency and
+// score histograms. The baseline and the canary are two values of primary_version over the same
+// buckets, so no candidate scoring and no scan of per-record rows is needed. A step's evidence starts at
+// the first whole bucket after the step began: a bucket straddling the flip mixes requests routed under
+// the old weight.
 
 const SQL = (db: string) => `
 SELECT
-    primary_version                                                        AS version,
-    d                                                                      AS dimension,
-    v                                                                      AS value,
-    count()                                                                AS answered,
-    countIf(primary_error = 1)                                             AS errors,
-    sumMap(if(primary_error = 0, [${LATENCY_BIN_SQL('primary_latency_ms')}], []), if(primary_error = 0, [toUInt64(1)], [])) AS latency,
-    sumMap(if(primary_error = 0, [${SCORE_BIN_SQL('primary_score')}], []), if(primary_error = 0, [toUInt64(1)], []))        AS scores
-FROM ${db}.outcomes
-ARRAY JOIN
-    arrayConcat(['__all__'], mapKeys(segments))   AS d,
-    arrayConcat(['__all__'], mapValues(segments)) AS v
+    primary_version            AS version,
+    dimension,
+    value,
+    sum(answered)              AS answered,
+    sum(errors)                AS errors,
+    sumMap(latency_bins)       AS latency,
+    sumMap(score_bins)         AS scores
+FROM ${db}.canary_10s
 WHERE model = {model:String}
-  AND primary_present = 1
-  AND kind IN ('compared', 'unmatched_primary')
   AND primary_version IN ({baseline:String}, {canary:String})
-  AND event_time >= {from:DateTime64(3, 'UTC')}
-  AND event_time <  {to:DateTime64(3, 'UTC')}
+  AND bucket >= {from:DateTime('UTC')}
+  AND bucket <  {to:DateTime('UTC')}
 GROUP BY version, dimension, value
 ORDER BY dimension = '__all__' DESC, dimension, value, version`;
+
+// Label accuracy per served version and slice. Labels arrive late (minutes to days after the answer),
+// so no aggregate written at insert time can hold them: this joins, at read time, the earliest valid
+// label of each request to the answers of the two versions in the step's window, as the gate's
+// label_accuracy_daily view does (000039). Only labelled requests take part, a small share of traffic.
+const ACCURACY_SQL = (db: string) => `
+SELECT
+    p.pv                       AS version,
+    seg.1                      AS dimension,
+    seg.2                      AS value,
+    count()                    AS labeled,
+    countIf(p.pl = l.truth)    AS correct
+FROM
+(
+    SELECT request_id, any(primary_version) AS pv, any(segments) AS segs, any(primary_label) AS pl
+    FROM ${db}.outcomes
+    WHERE model = {model:String}
+      AND kind IN ('compared', 'unmatched_primary') AND primary_present = 1 AND primary_error = 0
+      AND primary_version IN ({baseline:String}, {canary:String})
+      AND event_time >= {from:DateTime('UTC')} AND event_time < {to:DateTime('UTC')}
+    GROUP BY request_id
+) AS p
+INNER JOIN
+(
+    SELECT request_id, argMin(label, (label_time, source_offset)) AS truth
+    FROM ${db}.labels
+    WHERE model = {model:String} AND error_code = '' AND has_label = 1
+    GROUP BY request_id
+) AS l ON l.request_id = p.request_id
+ARRAY JOIN arrayConcat([('__all__', '__all__')], arrayZip(mapKeys(p.segs), mapValues(p.segs))) AS seg
+GROUP BY version, dimension, value`;
+
+interface AccuracyRow {
+  version: string;
+  dimension: string;
+  value: string;
+  labeled: number | string;
+  correct: number | string;
+}
 
 interface Row {
   version: string;
@@ -35,12 +71,24 @@ interface Row {
   value: string;
   answered: number | string;
   errors: number | string;
-  latency: [number[], (number | string)[]];
-  scores: [number[], (number | string)[]];
+  latency: Record<string, number | string>;
+  scores: Record<string, number | string>;
 }
 
 export function canaryEvidenceSql(db: string): string {
   return SQL(db);
+}
+
+export function canaryAccuracySql(db: string): string {
+  return ACCURACY_SQL(db);
+}
+
+/** The aggregate's bucket width (000070). */
+export const BUCKET_MS = 10_000;
+
+/** The first bucket that starts at or after `t`: evidence for a step that began at `t` starts there. */
+export function firstWholeBucket(t: Date): Date {
+  return new Date(Math.ceil(t.getTime() / BUCKET_MS) * BUCKET_MS);
 }
 
 export async function readCanaryEvidence(
@@ -48,13 +96,18 @@ export async function readCanaryEvidence(
   db: string,
   q: { model: string; baseline: string; canary: string; from: Date; to: Date },
 ): Promise<SliceEvidence[]> {
-  const ts = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
-  const rows = await runner.query<Row>(SQL(db), { model: q.model, baseline: q.baseline, canary: q.canary, from: ts(q.from), to: ts(q.to) });
+  // Buckets starting in [first whole bucket at or after from, to): the bucket holding `to` is partial and counts.
+  const ts = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+  const params = { model: q.model, baseline: q.baseline, canary: q.canary, from: ts(firstWholeBucket(q.from)), to: ts(q.to) };
+  const rows = await runner.query<Row>(SQL(db), params);
+  const accuracy = await runner.query<AccuracyRow>(ACCURACY_SQL(db), params);
+  const labels = new Map(accuracy.map((a) => [`${a.version}\u0000${a.dimension}\u0000${a.value}`, { labeled: Number(a.labeled), correct: Number(a.correct) }]));
   const slices = new Map<string, { dimension: string; value: string; baseline: VersionSlice; canary: VersionSlice }>();
   for (const r of rows) {
     const key = `${r.dimension}\u0000${r.value}`;
     const slice = slices.get(key) ?? { dimension: r.dimension, value: r.value, baseline: emptySlice(), canary: emptySlice() };
-    const v: VersionSlice = { answered: Number(r.answered), errors: Number(r.errors), latencyBins: dense(r.latency), scoreBins: dense(r.scores), labeled: 0, correct: 0 };
+    const l = labels.get(`${r.version}\u0000${key}`) ?? { labeled: 0, correct: 0 };
+    const v: VersionSlice = { answered: Number(r.answered), errors: Number(r.errors), latencyBins: dense(r.latency), scoreBins: dense(r.scores), ...l };
     if (r.version === q.canary) slice.canary = v;
     else slice.baseline = v;
     slices.set(key, slice);
@@ -62,8 +115,8 @@ export async function readCanaryEvidence(
   return [...slices.values()];
 }
 
-function dense([keys, values]: [number[], (number | string)[]]): number[] {
+function dense(map: Record<string, number | string>): number[] {
   const out: number[] = [];
-  keys.forEach((k, i) => (out[Number(k)] = Number(values[i])));
+  for (const [k, v] of Object.entries(map ?? {})) out[Number(k)] = Number(v);
   return Array.from(out, (x) => x ?? 0);
 }

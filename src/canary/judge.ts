@@ -1,8 +1,9 @@
-import { newcombeDifference, normalQuantile } from '../gate/stats.ts';
+import { binomialUpperTail, newcombeDifference, normalQuantile, wilson } from '../gate/stats.ts';
 import { chiSquareHomogeneity, mannWhitneyBinned } from './stats.ts';
+import type { CanaryConfig } from './config.ts';
 import type { CanaryCheck, CanaryVerdict, SliceEvidence, VersionSlice } from './types.ts';
 
-// The canary judge: canary and baseline slices of the same minutes, an unpaired test fitted to each
+// The canary judge: canary and baseline slices of the same time buckets, an unpaired test fitted to each
 // metric, corrected across segments (Bonferroni), and a notion of evidence. Unlike a fixed threshold
 // or a bare rank test (Kayenta's weak spots: spinnaker/kayenta#780, #426), too little traffic never
 // passes: a step advances only when the overall error rate is shown to be no worse than the margin
@@ -22,8 +23,13 @@ export interface JudgePolicy {
   readonly latencyEffect: number;
   /** Total variation distance above which a significant score shift holds. */
   readonly scoreDistance: number;
-  /** Family-wise error rate per metric across slices. */
+  /**
+   * False-abort budget of a whole rollout: split over the ramp's steps, the evidence bands of a step
+   * (abortAlpha), the metrics that can abort and the slices (Bonferroni). HOLD checks use it per slice.
+   */
   readonly alpha: number;
+  /** Steps of the ramp: the abort checks' alpha is split over them (abortAlpha). Default 1: a single judgement. */
+  readonly steps?: number;
 }
 
 export const DEFAULT_JUDGE_POLICY: JudgePolicy = {
@@ -36,7 +42,21 @@ export const DEFAULT_JUDGE_POLICY: JudgePolicy = {
   alpha: 0.05,
 };
 
-export function judgeCanary(slices: readonly SliceEvidence[], policy: JudgePolicy = DEFAULT_JUDGE_POLICY): CanaryVerdict {
+/** The judge's policy from the config's `canary:` section and the step's own evidence requirement. */
+export function judgePolicy(config: CanaryConfig, minCanaryRequests: number): JudgePolicy {
+  return { ...config, minCanaryRequests };
+}
+
+export interface JudgeOptions {
+  /**
+   * false: this judgement may HOLD or pass but not abort (the controller looks for aborts once per evidence
+   * band, see abortAlpha). Default true: a single judgement.
+   */
+  readonly checkAborts?: boolean;
+}
+
+export function judgeCanary(slices: readonly SliceEvidence[], policy: JudgePolicy = DEFAULT_JUDGE_POLICY, opts: JudgeOptions = {}): CanaryVerdict {
+  const looking = opts.checkAborts ?? true;
   const overall = slices.find((s) => s.dimension === '__all__');
   const checks: CanaryCheck[] = [];
   const aborts: string[] = [];
@@ -55,8 +75,12 @@ export function judgeCanary(slices: readonly SliceEvidence[], policy: JudgePolic
   for (const s of slices) {
     if (!judged.includes(s)) checks.push({ metric: 'evidence', scope: scope(s), result: 'insufficient', detail: `canary ${s.canary.answered}, baseline ${s.baseline.answered} requests; need ${policy.minSegmentRequests} each` });
   }
-  // Bonferroni across the judged slices: each interval at 1 - alpha / m (one-sided bounds).
-  const z = normalQuantile(1 - policy.alpha / Math.max(1, judged.length));
+  // Bonferroni across the judged slices, on the alpha this look may spend: each bound at 1 - a / m (one-sided).
+  // Split over the metrics that can abort (error rate, latency, and accuracy where labels exist), so
+  // alpha bounds a rollout's false aborts as a whole, not per metric.
+  const abortMetrics = overall.canary.labeled > 0 && overall.baseline.labeled > 0 ? 3 : 2;
+  const spend = abortAlpha(policy, overall.canary.answered) / abortMetrics;
+  const z = normalQuantile(1 - spend / Math.max(1, judged.length));
   // Non-inferiority overall is one test: its one-sided bound needs no correction.
   const zOne = normalQuantile(1 - policy.alpha);
 
@@ -64,7 +88,7 @@ export function judgeCanary(slices: readonly SliceEvidence[], policy: JudgePolic
     const where = scope(s);
     const err = newcombeDifference(s.canary.errors, s.canary.answered, s.baseline.errors, s.baseline.answered, z);
     const rates = `error rate ${fmtPct(rate(s.canary.errors, s.canary.answered))} vs baseline ${fmtPct(rate(s.baseline.errors, s.baseline.answered))} (n=${s.canary.answered}/${s.baseline.answered}), difference ${signedPct(err.estimate)} [${signedPct(err.lower)}, ${signedPct(err.upper)}]`;
-    if (err.lower > policy.maxErrorRateIncrease) {
+    if (looking && err.lower > policy.maxErrorRateIncrease && exactlyWorse(s.canary, s.baseline, z, spend / Math.max(1, judged.length), policy.maxErrorRateIncrease)) {
       checks.push({ metric: 'error_rate', scope: where, result: 'abort', detail: rates });
       const focus = s === overall ? worstSegment(slices) : null;
       aborts.push(`${where}: ${rates} exceeds the allowed +${fmtPct(policy.maxErrorRateIncrease)}; canary regression: abort (weight 0) and investigate ${focus ?? where}`);
@@ -80,14 +104,14 @@ export function judgeCanary(slices: readonly SliceEvidence[], policy: JudgePolic
     if (s.canary.labeled > 0 && s.baseline.labeled > 0) {
       const acc = newcombeDifference(s.baseline.correct, s.baseline.labeled, s.canary.correct, s.canary.labeled, z);
       const text = `accuracy ${fmtPct(rate(s.canary.correct, s.canary.labeled))} vs baseline ${fmtPct(rate(s.baseline.correct, s.baseline.labeled))} (labels ${s.canary.labeled}/${s.baseline.labeled}), drop ${signedPct(acc.estimate)} [${signedPct(acc.lower)}, ${signedPct(acc.upper)}]`;
-      const worse = acc.lower > policy.maxAccuracyDrop;
+      const worse = looking && acc.lower > policy.maxAccuracyDrop;
       checks.push({ metric: 'accuracy', scope: where, result: worse ? 'abort' : 'pass', detail: text });
       if (worse) aborts.push(`${where}: ${text}; the canary is less accurate: abort (weight 0)`);
     }
 
     const lat = mannWhitneyBinned(s.canary.latencyBins, s.baseline.latencyBins);
     const latText = `latency P(canary slower) ${lat.effect.toFixed(3)}, Mann-Whitney p=${fmtP(lat.pGreater)}`;
-    const slower = lat.pGreater < policy.alpha / judged.length && lat.effect >= policy.latencyEffect;
+    const slower = looking && lat.pGreater < spend / judged.length && lat.effect >= policy.latencyEffect;
     checks.push({ metric: 'latency', scope: where, result: slower ? 'abort' : 'pass', detail: latText });
     if (slower) aborts.push(`${where}: ${latText} (threshold ${policy.latencyEffect}); the canary is slower: abort (weight 0)`);
 
@@ -102,6 +126,41 @@ export function judgeCanary(slices: readonly SliceEvidence[], policy: JudgePolic
   if (aborts.length > 0) return { decision: 'ABORT', reasons: aborts, checks };
   if (holds.length > 0) return { decision: 'HOLD', reasons: holds, checks };
   return { decision: 'PROMOTE-STEP', reasons: [], checks };
+}
+
+/**
+ * The evidence band of a step: 0 below the step's minimum of canary requests, then k for the canary's
+ * requests in [2^(k-1), 2^k) times the minimum. The controller looks for aborts once per band.
+ */
+export function evidenceBand(canaryRequests: number, minCanaryRequests: number): number {
+  const m = Math.max(1, minCanaryRequests);
+  return canaryRequests < m ? 0 : 1 + Math.floor(Math.log2(canaryRequests / m));
+}
+
+/**
+ * The alpha an abort may spend at this look. The controller judges at every poll on the step's growing
+ * evidence, and every look is one more chance to abort an equal canary: with the whole alpha at every
+ * poll, half of the equal rollouts aborted somewhere (scripts/canary-false-abort.ts, 20 seeds). So
+ * aborts are looked for once per evidence band (evidenceBand: each look has twice the evidence of the
+ * last), alpha is split evenly over the ramp's steps, and band k spends alpha / (k (k + 1)), which sums
+ * to the step's share over any number of bands: a Bonferroni bound over all the looks of a rollout.
+ */
+export function abortAlpha(policy: JudgePolicy, canaryRequests: number): number {
+  const band = Math.max(1, evidenceBand(canaryRequests, policy.minCanaryRequests));
+  return policy.alpha / (Math.max(1, policy.steps ?? 1) * band * (band + 1));
+}
+
+/**
+ * The Newcombe bound alone is anti-conservative for few errors at a corrected confidence: a Wilson bound
+ * at z ~ 3.9 on 6 errors in 129 excludes a true 1% far more often than its nominal 1e-4 (Poisson tail
+ * P(X >= 6 | 1.29) ~ 2e-3), which made equal canaries abort on one sparse segment
+ * (scripts/canary-false-abort.ts). So an abort must also pass an exact check: the canary's errors are
+ * improbable (binomial upper tail below the same alpha) even if its true rate were the baseline's upper
+ * bound plus the margin.
+ */
+function exactlyWorse(canary: VersionSlice, baseline: VersionSlice, z: number, alpha: number, margin: number): boolean {
+  const ceiling = Math.min(1, wilson(baseline.errors, baseline.answered, z).upper + margin);
+  return binomialUpperTail(canary.errors, canary.answered, ceiling) < alpha;
 }
 
 /**

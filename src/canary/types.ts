@@ -1,5 +1,5 @@
 // What the canary judge reads: per slice (the whole traffic, or one segment value) the figures of the
-// baseline (production) and the canary version over the same minutes.
+// baseline (production) and the canary version over the same time buckets.
 
 /** One version's figures in one slice. Histograms share bin edges between the two versions. */
 export interface VersionSlice {

@@ -4,7 +4,7 @@ import { createContext, type Context } from './context.ts';
 import { audit, recordFlips } from './promote.ts';
 import { runCanaryController } from '../canary/controller.ts';
 import { readCanaryEvidence } from '../canary/evidence.ts';
-import { DEFAULT_JUDGE_POLICY } from '../canary/judge.ts';
+import { judgePolicy } from '../canary/judge.ts';
 import { ShadowError } from '../errors.ts';
 import { openQueryRunner } from '../query/index.ts';
 import {
@@ -30,7 +30,7 @@ audited in <database>.promotions with the time from the command to the flip.
   promote  VERSION becomes production (all traffic)
   run      the ramp controller: at each step waits for --min-comparisons canary requests and the step
            duration, asks the canary judge (error rate, latency, scores, accuracy per segment against the
-           production version over the same minutes), then advances, holds or aborts. Killing it leaves
+           production version over the same 10 s buckets), then advances, holds or aborts. Killing it leaves
            the weight where it is.
 
 Options:
@@ -131,7 +131,7 @@ async function run(ctx: Context, model: string, o: { actor: string; via?: string
         sleep: (ms) => sleep(ms, undefined, { signal: controller.signal }).catch(() => {}),
         log: (event, fields) => log.info(fields, event === 'decision' ? 'canary judged' : 'canary waiting'),
       },
-      { policy: DEFAULT_JUDGE_POLICY, pollMs: o.poll, signal: controller.signal },
+      { policy: judgePolicy(ctx.config.canary, 1), pollMs: o.poll, signal: controller.signal },
     );
     log.info({ outcome }, 'canary controller finished');
     process.stdout.write(`${model}: ${outcome}\n`);

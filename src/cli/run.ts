@@ -1,5 +1,8 @@
 import { COMMON_HELP, intFlag, parseFlags, type Command } from './command.ts';
+import { existsSync } from 'node:fs';
 import { createContext, openMigratedStore } from './context.ts';
+import { withGuardCandidate } from '../guard/candidate.ts';
+import { modelEntry } from '../registry/index.ts';
 import { ShadowError } from '../errors.ts';
 import { startProcessor } from '../pipeline/run-kafka.ts';
 import { queryRoutes } from './query-routes.ts';
@@ -27,7 +30,12 @@ ${COMMON_HELP}`,
     const port = values.port === undefined ? undefined : intFlag('port', values.port, 0, 0);
     if (port !== undefined && port > 65535) throw new ShadowError('SHADOW_CONFIG', `--port: expected 0..65535, got "${values.port}"`);
     const ctx = createContext(values);
-    const config = port === undefined ? ctx.config : { ...ctx.config, http: { ...ctx.config.http, port } };
+    const configured = port === undefined ? ctx.config : { ...ctx.config, http: { ...ctx.config.http, port } };
+    // guard.enabled: the candidate is the version the last promotion demoted (reverse shadow).
+    const config = configured.guard.enabled && existsSync(configured.registry.path) ? withGuardCandidate(configured, modelEntry(configured.registry.path, configured.model)) : configured;
+    if (config !== configured) {
+      ctx.logger.warn({ stage: 'run', candidate: config.candidate.version, path: config.candidate.path }, 'guard on: shadowing the demoted version as the candidate');
+    }
     const token = ctx.apiToken();
     if (!token && !isLoopbackHost(config.http.host)) {
       throw new ShadowError(

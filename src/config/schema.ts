@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { CanaryConfigSchema } from '../canary/config.ts';
 import { GateConfigSchema } from '../gate/config.ts';
+import { GuardConfigSchema } from '../guard/config.ts';
 import { RegistryConfigSchema } from '../registry/config.ts';
 
 // One schema assembled from per-stage parts. `.strict()` everywhere: a typo in a key is an error,
@@ -189,6 +191,10 @@ export const ConfigSchema = z
     alerts: z.object({ rulesFile: z.string().min(1), escalation: z.string().optional() }).strict().optional(),
     runbook: z.string().optional(),
     gate: GateConfigSchema.optional(),
+    /** The canary judge's policy (`canary run`); docs/canary.md. */
+    canary: CanaryConfigSchema.default(CanaryConfigSchema.parse({})),
+    /** The post-promotion guard (`guard MODEL`); off by default; docs/canary.md. */
+    guard: GuardConfigSchema.default(GuardConfigSchema.parse({})),
     registry: RegistryConfigSchema.default(RegistryConfigSchema.parse({})),
   })
   .strict()

@@ -30,11 +30,21 @@ export async function ensureRegistryTopic(kafka: Kafka, topic: string): Promise<
     await admin.connect();
     const topics = await admin.listTopics();
     if (!topics.includes(topic)) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-      });
-      return;
+      // waitForLeaders reads metadata right after the create; a broker still electing the leader answers
+      // UNKNOWN_TOPIC_OR_PARTITION ("does not host this topic-partition", retriable), seen on a busy test
+      // machine. The create itself went through: look again a few times before giving up.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+          });
+          return;
+        } catch (err) {
+          if (attempt >= 5 || (err as { retriable?: boolean }).retriable !== true) throw err;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
     }
     const described = await admin.describeConfigs({
       includeSynonyms: false,

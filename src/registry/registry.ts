@@ -94,11 +94,22 @@ export async function promoteVersion(
   });
 }
 
-export async function rollbackVersion(reg: Registry, input: { model: string; to?: string; actor: string; reason: string }): Promise<FlipResult> {
+/**
+ * `startedMs`: when the decision to roll back was taken (epoch ms); the event's flipMs is measured from
+ * it (the guard's detection-to-flip time). Default: the moment the lock is held.
+ */
+export async function rollbackVersion(
+  reg: Registry,
+  input: { model: string; to?: string; actor: string; reason: string; gateDecisionId?: string; startedMs?: number; expectProduction?: string },
+): Promise<FlipResult> {
   return withRegistryLock(reg.path, async () => {
     const data = readRegistry(reg.path);
     const entry = data.models[input.model] ?? EMPTY_MODEL;
     if (!entry.production) throw new ShadowError('SHADOW_REGISTRY', `${input.model} has no production version to roll back from`);
+    // An automatic rollback decided on one production version must not undo a newer one a human promoted meanwhile.
+    if (input.expectProduction !== undefined && entry.production !== input.expectProduction) {
+      throw new ShadowError('SHADOW_REGISTRY', `${input.model}: production is ${entry.production}, not ${input.expectProduction}; rollback not applied`);
+    }
     const earlier = entry.lineage.slice(0, -1);
     const index = input.to === undefined ? earlier.length - 1 : earlier.lastIndexOf(input.to);
     if (index < 0) {
@@ -110,7 +121,8 @@ export async function rollbackVersion(reg: Registry, input: { model: string; to?
       );
     }
     const version = earlier[index] as string;
-    return flip(reg, data, entry, { ...input, version, action: 'rollback', lineage: earlier.slice(0, index + 1) });
+    const { expectProduction: _, ...fields } = input;
+    return flip(reg, data, entry, { ...fields, version, action: 'rollback', lineage: earlier.slice(0, index + 1) });
   });
 }
 
@@ -118,16 +130,17 @@ async function flip(
   reg: Registry,
   data: RegistryData,
   entry: ModelEntry,
-  f: { model: string; version: string; actor: string; reason: string; action: 'promote' | 'rollback'; lineage: string[]; gateDecisionId?: string; promotionId?: string },
+  f: { model: string; version: string; actor: string; reason: string; action: 'promote' | 'rollback'; lineage: string[]; gateDecisionId?: string; promotionId?: string; startedMs?: number },
 ): Promise<FlipResult> {
   const record = entry.versions[f.version];
   if (!record) {
     throw new ShadowError('SHADOW_REGISTRY', `${f.model} ${f.version} is not registered; run \`shadow-compare register ${f.model} ${f.version} ARTIFACT\` first`);
   }
   await verifyArtifact(`${f.model} ${f.version}`, record.artifact);
-  const event = historyEvent(reg, entry, { ...f, from: entry.production, to: f.version });
+  const { startedMs, ...fields } = f;
+  const event = historyEvent(reg, entry, { ...fields, from: entry.production, to: f.version });
   // A promote or rollback ends any canary: all traffic goes to the new production version.
-  return publishAndWrite(reg, data, f.model, { ...entry, production: f.version, lineage: f.lineage, canary: null }, event);
+  return publishAndWrite(reg, data, f.model, { ...entry, production: f.version, lineage: f.lineage, canary: null }, event, startedMs);
 }
 
 /** A history event stamped now; `flipMs` is filled in once the flag has flipped. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_JUDGE_POLICY, judgeCanary } from '../../src/canary/judge.ts';
+import { CanaryConfigSchema } from '../../src/canary/config.ts';
+import { abortAlpha, DEFAULT_JUDGE_POLICY, evidenceBand, judgeCanary, judgePolicy } from '../../src/canary/judge.ts';
 import { latencyBin, scoreBin } from '../../src/canary/bins.ts';
 import type { SliceEvidence, VersionSlice } from '../../src/canary/types.ts';
 import { lognormal, mulberry32, type Rng } from '../../src/traffic/prng.ts';
@@ -47,6 +48,11 @@ function scenario(seed: number, total: number, weight: number, canaryIn: (countr
     { dimension: '__all__', value: '__all__', baseline: add(per.map((p) => p.baseline)), canary: add(per.map((p) => p.canary)) },
     ...per.map((p) => ({ dimension: 'country', value: p.country, baseline: p.baseline, canary: p.canary })),
   ];
+}
+
+/** A slice with only counts (no histograms): `errors` of `answered`. */
+function emptySliceOf(answered: number, errors: number): VersionSlice {
+  return { answered, errors, latencyBins: [], scoreBins: [], labeled: 0, correct: 0 };
 }
 
 function merge(hs: readonly (readonly number[])[]): number[] {
@@ -100,6 +106,35 @@ describe('canary judge', () => {
     assert.ok(aborts <= 10, `${aborts} false aborts in 200`);
     assert.ok(passes >= 180, `only ${passes} of 200 equal canaries passed`);
     console.log(`# equal canaries over 200 seeds: ${aborts} aborted, ${passes} passed, ${200 - aborts - passes} held`);
+  });
+
+  it('does not abort on a handful of errors in a sparse segment (the exact check), and says nothing about aborts when not looking', () => {
+    // 7 errors in 129 against 0.8% in production: Wilson-Newcombe at the corrected z says abort, the binomial tail does not.
+    const sparse: SliceEvidence[] = [
+      { dimension: '__all__', value: '__all__', baseline: { ...emptySliceOf(60_000, 600) }, canary: { ...emptySliceOf(1500, 20) } },
+      { dimension: 'device', value: 'web', baseline: { ...emptySliceOf(2749, 21) }, canary: { ...emptySliceOf(129, 7) } },
+    ];
+    assert.notEqual(judgeCanary(sparse, { ...DEFAULT_JUDGE_POLICY, steps: 5 }).decision, 'ABORT');
+    const regression: SliceEvidence[] = [
+      { dimension: '__all__', value: '__all__', baseline: emptySliceOf(60_000, 600), canary: emptySliceOf(3000, 300) },
+    ];
+    assert.equal(judgeCanary(regression).decision, 'ABORT');
+    assert.notEqual(judgeCanary(regression, DEFAULT_JUDGE_POLICY, { checkAborts: false }).decision, 'ABORT');
+  });
+
+  it('spends alpha over steps and evidence bands so that the bands of a step sum to its share', () => {
+    assert.deepEqual([0, 499, 500, 999, 1000, 2000, 4000].map((n) => evidenceBand(n, 500)), [0, 0, 1, 1, 2, 3, 4]);
+    const policy = { ...DEFAULT_JUDGE_POLICY, steps: 5 };
+    assert.equal(abortAlpha(policy, 500), 0.05 / (5 * 2));
+    assert.equal(abortAlpha(policy, 2000), 0.05 / (5 * 12));
+    let total = 0;
+    for (let k = 1; k <= 40; k++) total += abortAlpha(policy, 500 * 2 ** (k - 1));
+    assert.ok(total < 0.05 / 5 && total > 0.0097, `bands spend ${total}`);
+  });
+
+  it('builds its policy from the config section and the step\'s own minimum', () => {
+    const p = judgePolicy(CanaryConfigSchema.parse({}), 300);
+    assert.deepEqual(p, { ...DEFAULT_JUDGE_POLICY, minCanaryRequests: 300 });
   });
 
   it('uses the documented defaults', () => {

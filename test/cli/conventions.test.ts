@@ -91,6 +91,7 @@ const CASES: readonly Case[] = [
   { command: 'canary', args: (c) => ['canary', 'start', 'diagnosis', 'v10', '--steps', '5,1', '-c', c.config], message: /^error SHADOW_CONFIG: --steps: must be ascending percentages in \(0, 100\], e\.g\. 1,5,25,50,100; got 5,1$/ },
   { command: 'canary', args: (c) => ['canary', 'run', 'diagnosis', '--poll', 'soon', '-c', c.config], message: /^error SHADOW_CONFIG: --poll: must be a duration like 500ms, 30s, 30m or 2h, got soon$/ },
   { command: 'canary', args: (c) => ['canary', 'abort', 'diagnosis', '-c', c.config], message: /^error SHADOW_REGISTRY: diagnosis has no running canary to abort$/ },
+  { command: 'guard', args: (c) => ['guard', 'diagnosis', '-c', c.config], message: /^error SHADOW_CONFIG: guard\.enabled is false: the guard is opt-in/ },
   { command: 'ready', args: (c) => ['ready', 'fraud', '-c', c.config], message: /^error SHADOW_REGISTRY: unknown model "fraud"/ },
   { command: 'ready', args: (c) => ['ready', 'diagnosis', '--log-level', 'loud', '-c', c.config], message: /^error SHADOW_CONFIG: --log-level: expected one of trace\|debug\|info\|warn\|error\|fatal\|silent, got "loud"$/ },
 ];

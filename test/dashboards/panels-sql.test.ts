@@ -4,6 +4,7 @@
 // Also: each analyst view (schemas/clickhouse/00002x) returns rows, and the dashboards' Wilson bounds
 // equal the gate's.
 import assert from 'node:assert/strict';
+import { CANARY_UID } from '../../scripts/dashboards/canary.ts';
 import { HEALTH_UID } from '../../scripts/dashboards/health.ts';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,10 +144,10 @@ after(async () => {
 });
 
 describe('dashboard SQL against tables seeded through the pipeline', () => {
-  it('finds the committed dashboards: an overview per model and the disagreements drill-down', () => {
+  it('finds the committed dashboards: an overview per model, the disagreements drill-down and the canary rollout', () => {
     assert.deepEqual(
       dashboards.map((d) => d.uid),
-      ['shadow-disagreements', `shadow-overview-${MODEL}`],
+      ['shadow-canary', 'shadow-disagreements', `shadow-overview-${MODEL}`],
     );
   });
 
@@ -155,7 +156,9 @@ describe('dashboard SQL against tables seeded through the pipeline', () => {
       const base = lastDay();
       const vars = await resolveVariables(d, base);
       assert.equal(vars.model?.current, MODEL);
-      assert.equal(vars.candidate?.current, CANDIDATE);
+      // The canary dashboard compares served versions (both, production first), not a candidate.
+      if (d.uid === CANARY_UID) assert.deepEqual(vars.versions?.options, ['v9', CANDIDATE]);
+      else assert.equal(vars.candidate?.current, CANDIDATE);
       let checked = 0;
       for (const p of d.panels.filter((x) => x.type !== 'row')) {
         assert.equal(p.targets?.length, 1, `${p.title}: one query`);

@@ -1,7 +1,8 @@
 // Seeds an embedded store the way production fills it (a helper, not a test file): generated mirrored
 // traffic with event times over the last ~100 minutes replayed through the real pipeline, one real
-// gate decision (src/gate runGate + recordDecision), and real registry flips (file backend) recorded in
-// shadow.promotions. Every table a dashboard, alert rule or analyst view reads then has rows "now".
+// gate decision (src/gate runGate + recordDecision), and real registry flips (file backend, a canary
+// included, with v10 serving a share of the traffic) recorded in shadow.promotions. Every table a
+// dashboard, alert rule or analyst view reads then has rows "now".
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { ingestLabelFile } from '../../src/labels/index.ts';
 import { createLogger } from '../../src/ops/logger.ts';
 import { replayFile } from '../../src/pipeline/replay.ts';
 import { createStoreRunner, type QueryRunner } from '../../src/query/index.ts';
-import { promoteVersion, recordPromotion, registerVersion, rollbackVersion, type Registry } from '../../src/registry/index.ts';
+import { abortCanary, promoteVersion, recordPromotion, registerVersion, rollbackVersion, startCanary, stepCanary, type Registry } from '../../src/registry/index.ts';
 import { openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import { generateTraffic, loadDataset, writeNdjson, type Traffic } from '../../src/traffic/index.ts';
@@ -52,8 +53,13 @@ export async function seedThroughPipeline(opts: { count?: number } = {}): Promis
     missingPrimaryRate: 0.05,
     primaryErrorRate: 0.02,
   });
+  // A canary: v10 served a share of the same period (its own request ids), so canary_10s has both versions.
+  const canary = generateTraffic({
+    dataset: loadDataset('breast_cancer'), model: MODEL, primaryVersion: CANDIDATE, count: Math.round(count / 10), seed: 20261126,
+    startTime: now.getTime() - 100 * 60_000, ratePerSec: count / 10 / (95 * 60), idPrefix: 'canary-', primaryErrorRate: 0.04,
+  });
   const file = join(dir, 'traffic.ndjson');
-  writeNdjson(file, traffic.envelopes);
+  writeNdjson(file, [...traffic.envelopes, ...canary.envelopes]);
   // Late labels: the data set's truth for every request, so label_accuracy_daily has rows.
   const targets = loadDataset('breast_cancer').targets!;
   appendFileSync(file, `${traffic.truth.map((r) => JSON.stringify({ stream: 'labels', key: r.request_id, payload: { request_id: r.request_id, model: MODEL, label: targets[r.row], label_time: now.toISOString() } })).join('\n')}\n`);
@@ -77,6 +83,9 @@ export async function seedThroughPipeline(opts: { count?: number } = {}): Promis
     await promoteVersion(reg, { model: MODEL, version: PRIMARY, actor, reason: 'initial production version' }),
     await promoteVersion(reg, { model: MODEL, version: CANDIDATE, actor, reason: 'shadow comparison looked good', gateDecisionId: gate.decisionId }),
     await rollbackVersion(reg, { model: MODEL, actor, reason: 'rollback drill' }),
+    await startCanary(reg, { model: MODEL, version: CANDIDATE, stepsPercent: [1, 5, 100], stepDurationMs: 60_000, minComparisonsPerStep: 100, actor, reason: 'canary' }),
+    await stepCanary(reg, { model: MODEL, advance: true, actor, reason: 'step 1/3 passed at 1%' }),
+    await abortCanary(reg, { model: MODEL, actor, reason: 'country=BR: error rate up' }),
   ];
   for (const f of flips) await recordPromotion(runner, f, 'file');
 
