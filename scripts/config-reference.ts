@@ -49,6 +49,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   'join.windowMs': 'how long a request waits for its primary output (and vice versa), in event time',
   'join.idleMs': 'a stream silent this long stops holding stream time back (at most 10 x `join.windowMs`)',
   'join.maxBuffered': 'records waiting in the join before consumption pauses',
+  'join.maxBufferedBytes': 'encoded bytes of the records waiting in the join before consumption pauses (the heap holds a small multiple of it)',
   'decode.maxMessageBytes': 'larger messages are rejected unparsed (`TOO_LARGE`)',
   'kafka.brokers': 'bootstrap brokers; env `KAFKA_BROKERS=h1:9092,h2:9092`',
   'kafka.clientId': 'Kafka client id',

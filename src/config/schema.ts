@@ -57,9 +57,10 @@ const join = z
     windowMs: z.number().int().min(1).default(60_000),
     idleMs: z.number().int().min(1).default(5_000),
     maxBuffered: z.number().int().min(1).default(200_000),
+    maxBufferedBytes: z.number().int().min(1024).default(128 * 1024 * 1024),
   })
   .strict()
-  .default({ windowMs: 60_000, idleMs: 5_000, maxBuffered: 200_000 });
+  .default({ windowMs: 60_000, idleMs: 5_000, maxBuffered: 200_000, maxBufferedBytes: 128 * 1024 * 1024 });
 
 const kafka = z
   .object({

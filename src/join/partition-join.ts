@@ -20,6 +20,8 @@ export interface JoinOptions {
 interface Pending<T> {
   readonly side: T;
   readonly eventTime: number;
+  /** The record's encoded size, for the join's byte bound. */
+  readonly bytes: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class PartitionJoin {
   private readonly primaries = new Map<string, Pending<PrimarySide>>();
   private readonly emittedRequests = new Map<string, number>();
   private readonly emittedPrimaries = new Map<string, number>();
+  private readonly held: Record<Stream, number> = { requests: 0, primaries: 0 };
   private streamTime = -Infinity;
   private readonly progress: Record<Stream, { maxEventTime: number; lastArrivalWall: number; caughtUp: boolean }>;
 
@@ -60,13 +63,18 @@ export class PartitionJoin {
     return stream === 'requests' ? this.requests.size : this.primaries.size;
   }
 
+  /** Encoded bytes of the records waiting, all or one stream's (what the caller passed as `bytes`). */
+  bytesOf(stream?: Stream): number {
+    return stream ? this.held[stream] : this.held.requests + this.held.primaries;
+  }
+
   /** Ids written before a restart: a redelivery of them is a duplicate, not a new request. */
   rememberEmitted(requestIds: Iterable<string>, primaryIds: Iterable<string>, eventTime: number): void {
     for (const id of requestIds) this.emittedRequests.set(id, eventTime);
     for (const id of primaryIds) this.emittedPrimaries.set(id, eventTime);
   }
 
-  addRequest(req: RequestSide, wallNow: number): JoinEvent[] {
+  addRequest(req: RequestSide, wallNow: number, bytes = 0): JoinEvent[] {
     const id = req.msg.request_id;
     const t = req.msg.event_time;
     this.arrive('requests', t, wallNow);
@@ -78,16 +86,17 @@ export class PartitionJoin {
     }
     const waiting = this.primaries.get(id);
     if (waiting) {
-      this.primaries.delete(id);
+      this.take('primaries', id);
       this.emittedRequests.set(id, t);
       this.emittedPrimaries.set(id, waiting.eventTime);
       return [{ type: 'pair', request: req, primary: waiting.side }];
     }
-    this.requests.set(id, { side: req, eventTime: t });
+    this.requests.set(id, { side: req, eventTime: t, bytes });
+    this.held.requests += bytes;
     return [];
   }
 
-  addPrimary(requestId: string, prim: PrimarySide, wallNow: number): JoinEvent[] {
+  addPrimary(requestId: string, prim: PrimarySide, wallNow: number, bytes = 0): JoinEvent[] {
     const t = prim.eventTime;
     this.arrive('primaries', t, wallNow);
     if (this.primaries.has(requestId) || this.emittedPrimaries.has(requestId)) {
@@ -95,12 +104,13 @@ export class PartitionJoin {
     }
     const waiting = this.requests.get(requestId);
     if (waiting) {
-      this.requests.delete(requestId);
+      this.take('requests', requestId);
       this.emittedRequests.set(requestId, waiting.eventTime);
       this.emittedPrimaries.set(requestId, t);
       return [{ type: 'pair', request: waiting.side, primary: prim }];
     }
-    this.primaries.set(requestId, { side: prim, eventTime: t });
+    this.primaries.set(requestId, { side: prim, eventTime: t, bytes });
+    this.held.primaries += bytes;
     return [];
   }
 
@@ -111,13 +121,13 @@ export class PartitionJoin {
     const out: JoinEvent[] = [];
     for (const [id, p] of this.requests) {
       if (p.eventTime >= cutoff) continue;
-      this.requests.delete(id);
+      this.take('requests', id);
       this.emittedRequests.set(id, p.eventTime);
       out.push({ type: 'unmatched_request', request: p.side });
     }
     for (const [id, p] of this.primaries) {
       if (p.eventTime >= cutoff) continue;
-      this.primaries.delete(id);
+      this.take('primaries', id);
       this.emittedPrimaries.set(id, p.eventTime);
       out.push({ type: 'unmatched_primary', primary: p.side, requestId: id });
     }
@@ -130,6 +140,12 @@ export class PartitionJoin {
   drain(): JoinEvent[] {
     this.streamTime = Infinity;
     return this.expire(-Infinity);
+  }
+
+  private take(stream: Stream, id: string): void {
+    const map: Map<string, Pending<unknown>> = stream === 'requests' ? this.requests : this.primaries;
+    this.held[stream] -= map.get(id)?.bytes ?? 0;
+    map.delete(id);
   }
 
   private arrive(stream: Stream, eventTime: number, wallNow: number): void {

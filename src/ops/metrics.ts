@@ -53,6 +53,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly joinBuffered = new Gauge({ name: 'shadow_join_buffered_records', help: 'Records waiting in the join', registers: [this.registry] });
+  readonly joinBufferedBytes = new Gauge({ name: 'shadow_join_buffered_bytes', help: 'Encoded bytes of the records waiting in the join (bounded by join.maxBufferedBytes)', registers: [this.registry] });
   readonly sinkPending = new Gauge({ name: 'shadow_sink_pending_rows', help: 'Outcome rows not yet written', registers: [this.registry] });
   readonly lag = new Gauge({
     name: 'shadow_consumer_lag_records',

@@ -8,7 +8,7 @@ import type { Ownership } from './ownership.ts';
 import type { Processor } from './processor.ts';
 
 /** The part of the processor the driver uses (Processor; a fake in unit tests). */
-export type DriverProcessor = Pick<Processor, 'assign' | 'revokeAll' | 'revoke' | 'has' | 'handle' | 'tick' | 'drain' | 'setCaughtUp' | 'buffered'>;
+export type DriverProcessor = Pick<Processor, 'assign' | 'revokeAll' | 'revoke' | 'has' | 'handle' | 'tick' | 'drain' | 'setCaughtUp' | 'buffered' | 'bufferedBytes'>;
 import type { RecordSource, SourceBatch, SourceHandler } from './record-source.ts';
 
 /** The part of the batch writer the driver uses. */
@@ -38,8 +38,10 @@ export interface DriverOptions {
   readonly topics: Record<Stream, string>;
   /** A member is fresh while its last heartbeat is younger than this. */
   readonly sessionTimeoutMs: number;
-  /** join.maxBuffered: the join is full. */
+  /** join.maxBuffered: the join is full by count. */
   readonly maxBuffered: number;
+  /** join.maxBufferedBytes: the join is full by encoded size (unbounded when absent). */
+  readonly maxBufferedBytes?: number;
   /** sink.maxPendingRows: unwritten rows at their limit. */
   readonly maxPendingRows: number;
   /** How far back (event time) request ids are remembered on recovery: two join windows. */
@@ -331,11 +333,18 @@ export class Driver implements SourceHandler {
     return true;
   }
 
-  /** The join is full and this stream holds more of it in this partition than the other stream. */
+  /**
+   * The join is full, by count or by bytes, and this stream holds more of it in this partition than
+   * the other stream, measured the way it is full. Records differ in size by orders of magnitude
+   * (feature vectors vs a score), so a count alone does not bound memory.
+   */
   private joinAhead(p: number, stream: Stream): boolean {
     const { processor } = this.deps;
     const other: Stream = stream === 'requests' ? 'primaries' : 'requests';
-    return processor.buffered() >= this.opts.maxBuffered && processor.buffered(p, stream) >= processor.buffered(p, other);
+    const byCount = processor.buffered() >= this.opts.maxBuffered && processor.buffered(p, stream) >= processor.buffered(p, other);
+    if (byCount) return true;
+    const maxBytes = this.opts.maxBufferedBytes ?? Infinity;
+    return processor.bufferedBytes() >= maxBytes && processor.bufferedBytes(p, stream) >= processor.bufferedBytes(p, other);
   }
 
   private pauseStream(p: number, stream: Stream): void {

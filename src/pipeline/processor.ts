@@ -102,8 +102,8 @@ export class Processor {
     if (this.parts.get(partition) !== state) return skipped;
     const now = this.deps.now();
     const events: JoinEvent[] = [];
-    for (const side of sides) events.push(...state.join.addRequest(side, now));
-    for (const { record, msg } of primaries) events.push(...state.join.addPrimary(msg.request_id, primarySide(record, msg), now));
+    for (const side of sides) events.push(...state.join.addRequest(side, now, side.bytes));
+    for (const { record, msg } of primaries) events.push(...state.join.addPrimary(msg.request_id, primarySide(record, msg), now, encodedBytes(record)));
     this.emit(outcomes, events);
     return skipped;
   }
@@ -135,7 +135,17 @@ export class Processor {
     return stream ? join.pendingOf(stream) : join.size;
   }
 
-  private async score(requests: { record: RawRecord; msg: MirroredRequest }[]): Promise<RequestSide[]> {
+  /** Encoded bytes of the records waiting in joins, like `buffered`: the join's memory bound. */
+  bufferedBytes(partition?: number, stream?: Stream): number {
+    if (partition === undefined) {
+      let n = 0;
+      for (const s of this.parts.values()) n += s.join.bytesOf();
+      return n;
+    }
+    return this.parts.get(partition)?.join.bytesOf(stream) ?? 0;
+  }
+
+  private async score(requests: { record: RawRecord; msg: MirroredRequest }[]): Promise<(RequestSide & { bytes: number })[]> {
     const pinned = this.config.candidate.featureSchemaVersion;
     const toScore = requests.filter((r) => r.msg.feature_schema_version === pinned);
     const features = toScore.map((r) => r.msg.features);
@@ -148,7 +158,14 @@ export class Processor {
     return requests.map(({ record, msg }) => {
       const mismatch = msg.feature_schema_version !== pinned;
       const k = mismatch ? -1 : i++;
-      return { ref: record.ref, msg, schemaMismatch: mismatch, candidate: mismatch ? null : results[k]!, reproduced: mismatch || !reproduced ? null : reproduced[k]! };
+      return {
+        ref: record.ref,
+        msg,
+        schemaMismatch: mismatch,
+        candidate: mismatch ? null : results[k]!,
+        reproduced: mismatch || !reproduced ? null : reproduced[k]!,
+        bytes: encodedBytes(record),
+      };
     });
   }
 
@@ -158,6 +175,13 @@ export class Processor {
     this.counters.outcomes += outcomes.length;
     this.deps.emit(outcomes);
   }
+}
+
+/** What a record weighs in the join's byte bound: its value as it arrived (the heap holds a small multiple). */
+function encodedBytes(record: RawRecord): number {
+  const v = record.value;
+  if (v === null) return 0;
+  return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
 
 function primarySide(record: RawRecord, msg: PrimaryOutput) {

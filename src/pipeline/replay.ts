@@ -38,7 +38,7 @@ export async function replayFile(path: string, config: Readonly<Config>, store: 
   let lost = false;
   pipeline.ownership.onLost(() => (lost = true));
   const driver = new Driver(
-    { topics, sessionTimeoutMs: Infinity, maxBuffered: config.join.maxBuffered, maxPendingRows: config.sink.maxPendingRows, memoryMs: 2 * config.join.windowMs },
+    { topics, sessionTimeoutMs: Infinity, maxBuffered: config.join.maxBuffered, maxBufferedBytes: config.join.maxBufferedBytes, maxPendingRows: config.sink.maxPendingRows, memoryMs: 2 * config.join.windowMs },
     { source: new FileSource(path), processor, writer: pipeline.writer, ledger: pipeline.ledger, ownership: pipeline.ownership, offsets: pipeline.offsets, logger, now: Date.now },
   );
   const every = opts.progressEveryMs ?? 2000;

@@ -58,6 +58,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
       topics: { ...config.kafka.topics },
       sessionTimeoutMs: config.kafka.sessionTimeoutMs,
       maxBuffered: config.join.maxBuffered,
+      maxBufferedBytes: config.join.maxBufferedBytes,
       maxPendingRows: config.sink.maxPendingRows,
       memoryMs: 2 * config.join.windowMs,
     },
@@ -78,6 +79,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
   let ticks = 0;
   const gauges = setInterval(() => {
     metrics.joinBuffered.set(pipeline.processor.buffered());
+    metrics.joinBufferedBytes.set(pipeline.processor.bufferedBytes());
     metrics.sinkPending.set(pipeline.writer.pendingRows);
     metrics.observeProcessor(pipeline.processor.counters);
     if (++ticks % 10 === 0) {

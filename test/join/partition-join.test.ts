@@ -48,6 +48,22 @@ function tick(j: PartitionJoin, t: number, wall = 0): void {
 }
 
 describe('PartitionJoin', () => {
+  it('holds the bytes of what waits, per stream, and releases them on pairing and expiry', () => {
+    const j = newJoin();
+    j.addRequest(request('b1', 1000), 0, 700);
+    j.addRequest(request('b2', 1000), 0, 300);
+    j.addPrimary('b3', primary(1000), 0, 50);
+    assert.deepEqual([j.bytesOf('requests'), j.bytesOf('primaries'), j.bytesOf()], [1000, 50, 1050]);
+    j.addPrimary('b1', primary(1001), 0, 40);
+    assert.deepEqual([j.bytesOf('requests'), j.bytesOf('primaries')], [300, 50], 'a pair leaves the join with its bytes');
+    j.addRequest(request('b3', 1002), 0, 999);
+    assert.deepEqual([j.bytesOf('requests'), j.bytesOf('primaries')], [300, 0]);
+    j.addRequest(request('b2', 1003), 0, 300);
+    assert.equal(j.bytesOf('requests'), 300, 'a duplicate adds nothing');
+    j.drain();
+    assert.equal(j.bytesOf(), 0);
+  });
+
   it('pairs a request with a primary output that arrives after it', () => {
     const j = newJoin();
     const req = request('a', 1000);

@@ -316,6 +316,9 @@ export class FakeProcessor implements DriverProcessor {
   buffered(): number {
     return 0;
   }
+  bufferedBytes(): number {
+    return 0;
+  }
 }
 
 /** One processor instance: driver, writer, ownership over the shared broker and store. */
