@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GateConfigSchema } from '../gate/config.ts';
 import { RegistryConfigSchema } from '../registry/config.ts';
+import { ProfilesConfigSchema } from '../profiles/config.ts';
 
 // One schema assembled from per-stage parts. `.strict()` everywhere: a typo in a key is an error,
 // not a silently ignored setting. Defaults live here; docs/configuration-reference.md is generated from
@@ -178,6 +179,8 @@ export const ConfigSchema = z
       .strict()
       .default({ pricing: {}, reproduce: true }),
     segments,
+    /** Feature and score profiles per minute x segment value (issue 15, docs/diagnose.md). */
+    profiles: ProfilesConfigSchema.default(ProfilesConfigSchema.parse({})),
     join,
     decode,
     kafka: kafka.default(kafka.parse({})),

@@ -3,6 +3,7 @@ import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 import type { ShadowError } from '../errors.ts';
 import type { Logger } from '../ops/logger.ts';
 import { OTHER, SegmentCapper, type OutcomeOptions } from '../outcomes/index.ts';
+import { Profiler, profileOptionsOf } from '../profiles/index.ts';
 import { createScorer, type Scorer } from '../score/index.ts';
 import { BatchWriter } from '../sinks/clickhouse/batch-writer.ts';
 import type { Store } from '../sinks/clickhouse/client.ts';
@@ -81,6 +82,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     agreementSampleRate: config.sink.agreementSampleRate,
     rawPayloadMaxBytes: config.sink.rawPayloadMaxBytes,
     segments,
+    profiler: new Profiler(profileOptionsOf(config.profiles, c.features)),
   };
   const direct = createOutcomeSink(store, { storeFence: opts.storeFence ?? true });
   const sink = opts.wrapSink ? opts.wrapSink(direct) : direct;
