@@ -11,6 +11,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { alertProvisioning, alertRules, alertSpecs } from './alerts.ts';
+import { diagnosisDashboard } from './diagnosis.ts';
 import { drilldownDashboard } from './drilldown.ts';
 import { healthDashboard } from './health.ts';
 import { overviewDashboard } from './overview.ts';
@@ -41,7 +42,7 @@ export interface Generated {
 export function generate(t: Thresholds = gateThresholds()): Generated {
   const artifacts: Artifact[] = [];
   const specs: QuerySpec[] = [];
-  const dashboards = [...MODELS.map((m) => overviewDashboard(m, DATABASE, t)), drilldownDashboard(MODELS[0], DATABASE, t)];
+  const dashboards = [...MODELS.map((m) => overviewDashboard(m, DATABASE, t)), drilldownDashboard(MODELS[0], DATABASE, t), diagnosisDashboard(MODELS[0], DATABASE)];
   for (const { dashboard, specs: s } of dashboards) {
     const json = withoutIntervalFields(withPanelIds(dashboard.build() as unknown as Record<string, unknown>));
     artifacts.push({ path: `${DASHBOARD_DIR}/${String(json.uid)}.json`, content: `${JSON.stringify(json, null, 2)}\n` });

@@ -143,10 +143,10 @@ after(async () => {
 });
 
 describe('dashboard SQL against tables seeded through the pipeline', () => {
-  it('finds the committed dashboards: an overview per model and the disagreements drill-down', () => {
+  it('finds the committed dashboards: an overview per model, the disagreements drill-down and the diagnosis', () => {
     assert.deepEqual(
       dashboards.map((d) => d.uid),
-      ['shadow-disagreements', `shadow-overview-${MODEL}`],
+      ['shadow-diagnosis', 'shadow-disagreements', `shadow-overview-${MODEL}`],
     );
   });
 
