@@ -8,7 +8,9 @@ const featureSpec = z.union([
 
 export const ProfilesConfigSchema = z
   .object({
-    sampleRate: z.number().min(0).max(1).default(1),
+    // 0.1: profiling every request cost +80 CPU µs per request (+45 %) in scripts/bench-profiles.ts, 10 % costs
+    // +8 µs (within noise); docs/benchmarks.md#profiles. Segments need 10x the traffic for the same power.
+    sampleRate: z.number().min(0).max(1).default(0.1),
     features: z.array(z.string().min(1)).optional(),
     bins: z.number().int().min(2).max(50).default(10),
     specs: z.record(z.string(), featureSpec).default({}),

@@ -70,7 +70,7 @@ export async function replayAndDiagnose(dir: string, dataDir: string, store: Sto
     const f = join(dir, `${s.name}-${part}.ndjson`);
     writeNdjson(f, t.envelopes);
     if (s.labels) appendFileSync(f, labelLines(t));
-    const base = testConfig({ clickhouse: { dataDir }, primary: { reproduce: false }, profiles: { specs: rangesOf(ds) } });
+    const base = testConfig({ clickhouse: { dataDir }, primary: { reproduce: false }, profiles: { sampleRate: 1, specs: rangesOf(ds) } });
     await replayFile(f, { ...base, candidate: { ...base.candidate, version: `v10-${s.name}` } }, store, logger);
     if (s.labels) await ingestLabelFile(f, store, { model: 'diagnosis' });
   }

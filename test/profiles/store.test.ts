@@ -32,7 +32,7 @@ describe('profiles in the store', () => {
     const t = generateTraffic({ dataset: ds, model: 'diagnosis', primaryVersion: 'v9', count: 3000, seed: 77, nullFeature: { dimension: 'country', value: 'BR', feature: 'mean_texture', rate: 0.5 } });
     const file = join(dir, 'traffic.ndjson');
     writeNdjson(file, t.envelopes);
-    const config = testConfig({ clickhouse: { dataDir }, primary: { reproduce: false }, profiles: { specs: { mean_radius: { min: 6.981, max: 28.11 } } } });
+    const config = testConfig({ clickhouse: { dataDir }, primary: { reproduce: false }, profiles: { sampleRate: 1, specs: { mean_radius: { min: 6.981, max: 28.11 } } } });
     const q = createStoreRunner(store);
     const profile = () => q.query<{ dimension: string; feature: string; cell: string; n: number }>(
       "SELECT dimension, feature, cell, toUInt64(sum(n)) AS n FROM shadow.profile_1m GROUP BY dimension, feature, cell ORDER BY dimension, feature, cell",
