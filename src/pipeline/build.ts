@@ -14,6 +14,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import { OffsetBook } from './offset-tracker.ts';
 import { Ownership } from './ownership.ts';
 import { primaryArtifact } from './primary-artifact.ts';
+import { profileSpecs } from './profile-specs.ts';
 import { Processor } from './processor.ts';
 
 export interface Pipeline {
@@ -82,7 +83,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     agreementSampleRate: config.sink.agreementSampleRate,
     rawPayloadMaxBytes: config.sink.rawPayloadMaxBytes,
     segments,
-    profiler: new Profiler(profileOptionsOf(config.profiles, c.features)),
+    profiler: new Profiler({ ...profileOptionsOf(config.profiles, c.features), specs: profileSpecs(config) }),
   };
   const direct = createOutcomeSink(store, { storeFence: opts.storeFence ?? true });
   const sink = opts.wrapSink ? opts.wrapSink(direct) : direct;
