@@ -38,6 +38,13 @@ describe('diagnose classification', () => {
     assert.deepEqual(f.features, ['x']);
   });
 
+  it('calls a schema-mismatch spike a feature pipeline problem', () => {
+    const w = period();
+    const f = classifyAll([seg({ ...w, counts: { ...w.counts, requests: 2200, schemaMismatches: 200 } })], DEFAULT_THRESHOLDS).findings[0]!;
+    assert.equal(f.classification, 'feature_pipeline_problem');
+    assert.match(f.evidence[0]!, /^schema mismatches 0\.0% -> 9\.1% /);
+  });
+
   it('calls drift with both models moving and agreement held a world change', () => {
     assert.deepEqual(classOf(seg(period({ x: SHIFTED, scores: SHIFTED }))), ['world_changed']);
   });
