@@ -7,6 +7,7 @@
 // rule models: $__timeFilter stays as written), so nothing below but the webhook URL contains `$`.
 import { CLICKHOUSE_PLUGIN_VERSION, DATASOURCE, DATASOURCE_UID, Format, clickhouseQuery } from './clickhouse.ts';
 import type { QuerySpec } from './spec.ts';
+import { DEFAULT_THRESHOLDS } from '../../src/diagnose/types.ts';
 import { num, wilsonSql, type Thresholds } from './thresholds.ts';
 
 export const ALERT_GROUP = 'shadow-compare';
@@ -149,6 +150,91 @@ FROM
 )
 WHERE c + ur + sm > 0`,
     },
+    ...diagnoseAlertRules(db),
+  ];
+}
+
+/**
+ * Drift and feature health (issue 15), on `diagnose`'s default thresholds (src/diagnose/types.ts): the
+ * last hour against the 7 days before it, per segment value and feature, where both periods have at
+ * least minRequests profiled values. No significance test here: the rule fires on the effect; the
+ * decision (with the multiple-testing correction) is `shadow-compare diagnose`.
+ */
+function diagnoseAlertRules(db: string): AlertRuleDef[] {
+  const d = DEFAULT_THRESHOLDS;
+  const periods = `minute >= $__fromTime - INTERVAL 7 DAY AND minute < $__toTime AND feature NOT LIKE '@%'`;
+  return [
+    {
+      uid: 'shadow-feature-drift',
+      title: 'Feature drift (PSI) in a segment value',
+      labels: ['model', 'candidate_version', 'dimension', 'value', 'feature'],
+      value: 'psi',
+      op: 'gt',
+      threshold: d.psiDrift,
+      gateSetting: 'diagnose.psiDrift',
+      severity: 'warning',
+      summary: `A feature's distribution over the last hour moved from the 7 days before by a PSI above ${num(d.psiDrift)} in a segment value: run \`shadow-compare diagnose\` before reverting anything (docs/diagnose.md).`,
+      sql: `SELECT
+    model,
+    candidate_version,
+    dimension,
+    value,
+    feature,
+    sum((pc - pr) * log(pc / pr)) AS psi
+FROM
+(
+    SELECT
+        model, candidate_version, dimension, value, feature, c, r,
+        (c + 0.5) / (sum(c) OVER w + 0.5 * count() OVER w) AS pc,
+        (r + 0.5) / (sum(r) OVER w + 0.5 * count() OVER w) AS pr,
+        sum(c) OVER w AS cn,
+        sum(r) OVER w AS rn
+    FROM
+    (
+        SELECT model, candidate_version, dimension, value, feature, cell,
+            sumIf(n, minute >= $__fromTime) AS c,
+            sumIf(n, minute < $__fromTime) AS r
+        FROM ${db}.profile_1m
+        WHERE ${periods} AND cell NOT IN ('null', 'nan', 'bad', 'lo', 'hi')
+        GROUP BY model, candidate_version, dimension, value, feature, cell
+    )
+    WINDOW w AS (PARTITION BY model, candidate_version, dimension, value, feature)
+)
+WHERE cn >= ${d.minRequests} AND rn >= ${d.minRequests}
+GROUP BY model, candidate_version, dimension, value, feature`,
+    },
+    {
+      uid: 'shadow-feature-health',
+      title: 'Feature missing or out-of-range rate jumped in a segment value',
+      labels: ['model', 'candidate_version', 'dimension', 'value', 'feature'],
+      value: 'unhealthy_rate_jump',
+      op: 'gt',
+      threshold: d.healthJump,
+      gateSetting: 'diagnose.healthJump',
+      severity: 'critical',
+      summary: `Over the last hour a feature arrives missing (null, NaN, wrong type) or out of range more often than in the 7 days before, by more than ${num(d.healthJump * 100)} points, in a segment value: a feature pipeline problem is likely; roll back the feature schema (\`rollback --features\`), not the model (docs/diagnose.md).`,
+      sql: `SELECT
+    model,
+    candidate_version,
+    dimension,
+    value,
+    feature,
+    greatest(mc / c - mr / r, oc / c - orr / r) AS unhealthy_rate_jump
+FROM
+(
+    SELECT model, candidate_version, dimension, value, feature,
+        sumIf(n, minute >= $__fromTime) AS c,
+        sumIf(n, minute < $__fromTime) AS r,
+        sumIf(n, minute >= $__fromTime AND cell IN ('null', 'nan', 'bad')) AS mc,
+        sumIf(n, minute < $__fromTime AND cell IN ('null', 'nan', 'bad')) AS mr,
+        sumIf(n, minute >= $__fromTime AND cell IN ('lo', 'hi')) AS oc,
+        sumIf(n, minute < $__fromTime AND cell IN ('lo', 'hi')) AS orr
+    FROM ${db}.profile_1m
+    WHERE ${periods}
+    GROUP BY model, candidate_version, dimension, value, feature
+)
+WHERE c >= ${d.minRequests} AND r >= ${d.minRequests}`,
+    },
   ];
 }
 
@@ -217,7 +303,7 @@ function rule(r: AlertRuleDef): Record<string, unknown> {
     for: '5m',
     annotations: {
       summary: r.summary,
-      description: `Gate setting ${r.gateSetting} = ${num(r.threshold)}. Instance: {{ .Labels.model }} {{ .Labels.candidate_version }}${r.labels.includes('dimension') ? ' {{ .Labels.dimension }}={{ .Labels.value }}' : ''}. Open the "Shadow comparison" dashboard of the model; the decision itself is \`shadow-compare gate\` (docs/gate.md).`,
+      description: `${r.gateSetting.startsWith('diagnose.') ? 'diagnose default' : 'Gate setting'} ${r.gateSetting} = ${num(r.threshold)}. Instance: {{ .Labels.model }} {{ .Labels.candidate_version }}${r.labels.includes('dimension') ? ' {{ .Labels.dimension }}={{ .Labels.value }}' : ''}. Open the "Shadow comparison" dashboard of the model; the decision itself is \`shadow-compare gate\` (docs/gate.md).`,
     },
     labels: { service: 'shadow-compare', severity: r.severity, gate_setting: r.gateSetting },
     isPaused: false,

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { alertProvisioning, alertRules, alertSpecs } from './alerts.ts';
 import { canaryDashboard } from './canary.ts';
+import { diagnosisDashboard } from './diagnosis.ts';
 import { drilldownDashboard } from './drilldown.ts';
 import { healthDashboard } from './health.ts';
 import { overviewDashboard } from './overview.ts';
@@ -42,7 +43,12 @@ export interface Generated {
 export function generate(t: Thresholds = gateThresholds()): Generated {
   const artifacts: Artifact[] = [];
   const specs: QuerySpec[] = [];
-  const dashboards = [...MODELS.map((m) => overviewDashboard(m, DATABASE, t)), drilldownDashboard(MODELS[0], DATABASE, t), canaryDashboard(MODELS[0], DATABASE)];
+  const dashboards = [
+    ...MODELS.map((m) => overviewDashboard(m, DATABASE, t)),
+    drilldownDashboard(MODELS[0], DATABASE, t),
+    canaryDashboard(MODELS[0], DATABASE),
+    diagnosisDashboard(MODELS[0], DATABASE),
+  ];
   for (const { dashboard, specs: s } of dashboards) {
     const json = withoutIntervalFields(withPanelIds(dashboard.build() as unknown as Record<string, unknown>));
     artifacts.push({ path: `${DASHBOARD_DIR}/${String(json.uid)}.json`, content: `${JSON.stringify(json, null, 2)}\n` });

@@ -13,8 +13,10 @@ export const commands: readonly CommandEntry[] = [
   { name: 'register', summary: 'record a model version (artifact, sha256, signature) in the registry', load: async () => (await import('./register.ts')).registerCommand },
   { name: 'promote', summary: 'make a version the production version (optionally only if the gate passes)', load: async () => (await import('./promote.ts')).promoteCommand },
   { name: 'rollback', summary: 'return a model to its previous production version', load: async () => (await import('./rollback.ts')).rollbackCommand },
+  { name: 'features', summary: 'register a feature schema version, or make one the schema serving uses', load: async () => (await import('./features.ts')).featuresCommand },
   { name: 'canary', summary: 'route a share of traffic to a version, judge it per segment, ramp or abort', load: async () => (await import('./canary.ts')).canaryCommand },
   { name: 'guard', summary: 'after a promotion, gate the demoted version continuously and roll back on REJECT', load: async () => (await import('./guard.ts')).guardCommand },
+  { name: 'diagnose', summary: 'explain a segment that moved: feature pipeline problem, world changed or candidate regression', load: async () => (await import('./diagnose.ts')).diagnoseCommand },
   { name: 'status', summary: 'show production, candidates and promotion history of a model', load: async () => (await import('./status.ts')).statusCommand },
   { name: 'ready', summary: 'check the rollback-readiness list for a model', load: async () => (await import('./ready.ts')).readyCommand },
 ];

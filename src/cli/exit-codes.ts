@@ -15,6 +15,10 @@ export const EXIT = {
   REJECT: 4,
   /** `ready`: at least one readiness item fails. */
   NOT_READY: 5,
+  /** `diagnose`: at least one segment value flagged (feature pipeline problem, candidate regression, world changed or insufficient evidence). */
+  FLAGGED: 6,
+  /** `diagnose`: no segment value had enough profiled requests in both periods to be judged. */
+  NOT_JUDGED: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

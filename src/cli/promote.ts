@@ -6,7 +6,7 @@ import { GATE_HELP, GATE_OPTIONS, checkGateFlags, gateConfigWith, parseEnd, sing
 import { ShadowError, errorMessage } from '../errors.ts';
 import { formatReport, recordDecision, runGate, type GateReport } from '../gate/index.ts';
 import { openQueryRunner, type OpenedRunner } from '../query/index.ts';
-import { actorName, formatFlip, modelEntry, openRegistry, promoteVersion, syncPromotions, type FlipResult } from '../registry/index.ts';
+import { actorName, formatFlip, modelEntry, openRegistry, pinMismatch, promoteVersion, syncPromotions, type FlipResult } from '../registry/index.ts';
 import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 
 export const promoteCommand: Command = {
@@ -23,15 +23,20 @@ Options:
       --if-gate-passes  run the gate on VERSION first and promote only on PROMOTE
       --reason TEXT     recorded with the promotion
 ${GATE_HELP}
+      --allow-feature-schema-change  promote even though VERSION is pinned to another feature schema
+                      than the one production serves (refused otherwise)
 ${COMMON_HELP}`,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, { ...GATE_OPTIONS, 'if-gate-passes': { type: 'boolean', default: false }, reason: { type: 'string' } });
+    const { values, positionals } = parseFlags(argv, { ...GATE_OPTIONS, 'if-gate-passes': { type: 'boolean', default: false }, reason: { type: 'string' }, 'allow-feature-schema-change': { type: 'boolean', default: false } });
     const [model, version] = positionalArgs(positionals, ['MODEL', 'VERSION'], 'shadow-compare promote MODEL VERSION [--if-gate-passes]');
     checkGateFlags(values);
     const ctx = createContext(values);
     if (!(version in modelEntry(ctx.config.registry.path, model).versions)) {
       throw new ShadowError('SHADOW_REGISTRY', `VERSION ${version}: ${model} ${version} is not registered in ${ctx.config.registry.path}; run \`shadow-compare register ${model} ${version} ARTIFACT\` first`);
     }
+    // The model would receive features it was not built for (issue 15): refuse unless told otherwise.
+    const mismatch = pinMismatch(modelEntry(ctx.config.registry.path, model), version);
+    if (mismatch && !values['allow-feature-schema-change']) throw new ShadowError('SHADOW_REGISTRY', mismatch);
     const actor = actorName(values.actor);
     const reason = values.reason ?? '';
     if (!values['if-gate-passes']) {

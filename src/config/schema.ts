@@ -3,6 +3,7 @@ import { CanaryConfigSchema } from '../canary/config.ts';
 import { GateConfigSchema } from '../gate/config.ts';
 import { GuardConfigSchema } from '../guard/config.ts';
 import { RegistryConfigSchema } from '../registry/config.ts';
+import { ProfilesConfigSchema } from '../profiles/config.ts';
 
 // One schema assembled from per-stage parts. `.strict()` everywhere: a typo in a key is an error,
 // not a silently ignored setting. Defaults live here; docs/configuration-reference.md is generated from
@@ -181,6 +182,8 @@ export const ConfigSchema = z
       .strict()
       .default({ pricing: {}, reproduce: true }),
     segments,
+    /** Feature and score profiles per minute x segment value (issue 15, docs/diagnose.md). */
+    profiles: ProfilesConfigSchema.default(ProfilesConfigSchema.parse({})),
     join,
     decode,
     kafka: kafka.default(kafka.parse({})),

@@ -5,6 +5,7 @@ import type { RejectCode } from '../decode/index.ts';
 import type { CandidateResult, PrimarySide, RawRecord, RequestSide, SourceRef } from '../types.ts';
 import { emptyRow, type OutcomeRow } from './row.ts';
 import type { SegmentCapper } from './segments.ts';
+import type { Profiler } from '../profiles/profile.ts';
 
 export interface Pricing {
   readonly perCpuSecondUsd?: number | undefined;
@@ -20,6 +21,8 @@ export interface OutcomeOptions {
   readonly agreementSampleRate: number;
   readonly rawPayloadMaxBytes: number;
   readonly segments: SegmentCapper;
+  /** Feature and score profiles (issue 15); absent: none. */
+  readonly profiler?: Profiler | undefined;
 }
 
 /** An outcome row and the input records it accounts for (one or two). */
@@ -93,6 +96,9 @@ function fillComparison(row: OutcomeRow, req: RequestSide, prim: PrimarySide, o:
     row.score_delta = c.delta;
   }
   row.sampled = !c.agree ? 0 : sampled(req.msg.request_id, o.agreementSampleRate) ? 1 : 0;
+  if (o.profiler && profiled(row)) {
+    o.profiler.addScores(row.profile, c.primaryScore, c.candidateScore);
+  }
   // The noise floor: the same artifact as production, on the same features, against what production logged.
   const rep = req.reproduced;
   if (rep && rep.ok) {
@@ -114,6 +120,9 @@ function requestRow(req: RequestSide, o: OutcomeOptions): OutcomeRow {
   row.primary_version = m.primary_version;
   row.feature_schema_version = m.feature_schema_version;
   row.segments = o.segments.segmentsOf(m);
+  // Inputs of another feature schema are not this schema's drift: they count as schema mismatches.
+  const p = o.profiler;
+  if (p && p.enabled && !req.schemaMismatch && p.sampled(m.request_id)) row.profile = p.features(m.features);
   fillCandidate(row, req.candidate, o);
   return row;
 }
@@ -180,6 +189,11 @@ function sampled(requestId: string, rate: number): boolean {
   let h = 0x811c9dc5;
   for (let i = 0; i < requestId.length; i++) h = Math.imul(h ^ requestId.charCodeAt(i), 0x01000193);
   return (h >>> 0) / 0x100000000 < rate;
+}
+
+function profiled(row: OutcomeRow): boolean {
+  for (const _ in row.profile) return true;
+  return false;
 }
 
 function finiteOr0(x: number): number {

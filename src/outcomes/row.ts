@@ -39,6 +39,8 @@ export interface OutcomeRow {
   candidate_cost_usd: number;
   primary_cost_usd: number;
   features: string;
+  /** Feature and score cells of a profiled request (src/profiles; migration 000060); {} otherwise. */
+  profile: Record<string, string>;
   source_partition: number;
   req_topic: string;
   req_offset: number;
@@ -92,6 +94,7 @@ export function emptyRow(): OutcomeRow {
     candidate_cost_usd: 0,
     primary_cost_usd: 0,
     features: '',
+    profile: {},
     source_partition: 0,
     req_topic: '',
     req_offset: -1,

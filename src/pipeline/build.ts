@@ -3,6 +3,7 @@ import { readDatabase } from '../sinks/clickhouse/cluster.ts';
 import type { ShadowError } from '../errors.ts';
 import type { Logger } from '../ops/logger.ts';
 import { OTHER, SegmentCapper, type OutcomeOptions } from '../outcomes/index.ts';
+import { Profiler, profileOptionsOf } from '../profiles/index.ts';
 import { createScorer, type Scorer } from '../score/index.ts';
 import { BatchWriter } from '../sinks/clickhouse/batch-writer.ts';
 import type { Store } from '../sinks/clickhouse/client.ts';
@@ -13,6 +14,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import { OffsetBook } from './offset-tracker.ts';
 import { Ownership } from './ownership.ts';
 import { primaryArtifact } from './primary-artifact.ts';
+import { profileSpecs } from './profile-specs.ts';
 import { Processor } from './processor.ts';
 
 export interface Pipeline {
@@ -81,6 +83,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     agreementSampleRate: config.sink.agreementSampleRate,
     rawPayloadMaxBytes: config.sink.rawPayloadMaxBytes,
     segments,
+    profiler: new Profiler({ ...profileOptionsOf(config.profiles, c.features), specs: profileSpecs(config) }),
   };
   const direct = createOutcomeSink(store, { storeFence: opts.storeFence ?? true });
   const sink = opts.wrapSink ? opts.wrapSink(direct) : direct;

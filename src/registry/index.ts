@@ -18,3 +18,5 @@ export { syncPromotions } from './sync-audit.ts';
 export { startCanary, stepCanary, abortCanary, promoteCanary, parseSteps, pct, type CanaryPlan } from './canary.ts';
 export { routeVersion, requestBucket } from './traffic-split.ts';
 export type { CanaryState } from './types.ts';
+export { registerFeatureSchema, promoteFeatureSchema, rollbackFeatureSchema, formatFeatureFlip, featureSchemaReadiness, servingFeatureSchema, previousFeatureSchema, deployProblem, pinMismatch } from './feature-schemas.ts';
+export type { FeatureSchemaRecord, FeatureSpecRecord, FeatureSchemaAction } from './types.ts';

@@ -1,3 +1,4 @@
+import { featureSchemaReadiness } from './feature-schemas.ts';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
@@ -71,6 +72,8 @@ export async function readinessChecklist(input: ReadinessInput): Promise<Readine
     detail: runbook === null ? 'no `runbook:` in the config' : existsSync(runbook) ? `runbook ${runbook}` : `runbook ${runbook} does not exist`,
   });
   items.push(latencyItem(entry, previous));
+  const features = featureSchemaReadiness(entry);
+  if (features) items.push(features);
   if (input.published !== undefined) items.push(flagItem(input.published, entry));
   return items;
 }

@@ -188,7 +188,8 @@ export function productionRecord(record: VersionRecord, event: HistoryEvent, ent
     model: record.model,
     version: record.version,
     artifact: record.artifact,
-    featureSchemaVersion: record.featureSchemaVersion,
+    // The feature schema serving should use: the promoted one (rollback --features flips it), else the pin.
+    featureSchemaVersion: entry?.featureSchemaProduction ?? record.featureSchemaVersion,
     action: event.action,
     previous: event.from,
     at: event.at,

@@ -22,7 +22,8 @@ export async function syncPromotions(runner: QueryRunner, opts: { registryPath: 
   const rows = entry.history
     .filter((e) => !known.has(e.promotionId))
     .flatMap((event) => {
-      const record = entry.versions[event.to];
+      // A feature-schema flip names schema versions; its row carries the production model's artifact.
+      const record = entry.versions[event.to] ?? (event.action.startsWith('features-') && entry.production ? entry.versions[entry.production] : undefined);
       return record ? [promotionRow({ event, record, published: null }, opts.backend)] : [];
     });
   if (rows.length > 0) await runner.insert('promotions', rows);

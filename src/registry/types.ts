@@ -13,7 +13,10 @@ export interface VersionRecord {
   readonly latency?: SingleRequestLatency;
 }
 
-export type PromotionAction = 'promote' | 'rollback' | 'canary-start' | 'canary-step' | 'canary-abort' | 'canary-hold';
+export type PromotionAction = 'promote' | 'rollback' | 'canary-start' | 'canary-step' | 'canary-abort' | 'canary-hold' | FeatureSchemaAction;
+
+/** Flips of the feature schema serving uses (src/registry/feature-schemas.ts); from/to are schema versions. */
+export type FeatureSchemaAction = 'features-promote' | 'features-rollback';
 
 /**
  * A canary in progress: `weight` of the traffic (0..1) goes to `version`, the rest to production.
@@ -58,6 +61,31 @@ export interface ModelEntry {
   readonly history: readonly HistoryEvent[];
   /** The canary of this model, if one was started and not yet promoted or replaced. */
   readonly canary?: CanaryState | null;
+  /** Registered feature schema versions (issue 15); immutable like model versions. */
+  readonly featureSchemas?: Readonly<Record<string, FeatureSchemaRecord>>;
+  /** The feature schema serving uses, when one was promoted; otherwise the production version's pin. */
+  readonly featureSchemaProduction?: string | null;
+  /** Feature schema versions in the order they became production, current last (rollback pops it). */
+  readonly featureSchemaLineage?: readonly string[];
+}
+
+/** One feature of a feature schema: its type and the expected range or values (profiles bin by them). */
+export interface FeatureSpecRecord {
+  readonly name: string;
+  readonly type: 'numeric' | 'categorical';
+  readonly min?: number;
+  readonly max?: number;
+  readonly values?: readonly string[];
+}
+
+export interface FeatureSchemaRecord {
+  readonly model: string;
+  readonly version: string;
+  readonly features: readonly FeatureSpecRecord[];
+  /** Where the transformation producing these features lives (a commit, an image), for the operator. */
+  readonly transformation: string | null;
+  readonly registeredAt: string;
+  readonly registeredBy: string;
 }
 
 export interface RegistryData {

@@ -57,7 +57,7 @@ export interface MirroredRequestJson {
   model: string;
   primary_version: string;
   feature_schema_version: string;
-  features: Record<string, number>;
+  features: Record<string, number | null>;
   segments: Record<string, string>;
   primary_output?: InlinePrimaryOutputJson;
 }
@@ -99,6 +99,23 @@ export interface TrafficOptions {
    * nondeterministic or skewed serving path would (issue 13, the noise floor). Default 0.
    */
   primaryFlipRate?: number;
+  /**
+   * Issue 15, a known world change: in one segment, a request whose row has `feature` below the segment's
+   * median is replaced, with probability `rate`, by a random row of the segment at or above it. Inputs
+   * shift and both models' answers follow (they are the data set's answers for the rows drawn).
+   */
+  shift?: SegmentEffect & { feature: string };
+  /** Issue 15, a known feature-pipeline fault: `feature` arrives null in `rate` of one segment's requests. */
+  nullFeature?: SegmentEffect & { feature: string };
+  /** Issue 15: the logged primary's binary answer is flipped in `rate` of one segment's requests (as primaryFlipRate). */
+  segmentFlip?: SegmentEffect;
+}
+
+/** Where and how often an injected effect applies: requests whose row has segment `dimension` = `value`. */
+export interface SegmentEffect {
+  dimension: string;
+  value: string;
+  rate: number;
 }
 
 export type PrimaryDelivery = 'separate' | 'inline' | 'missing';
@@ -224,6 +241,9 @@ export function generateTraffic(opts: TrafficOptions): Traffic {
   const dupRng = substream(o.seed, 'duplicates');
   const invRng = substream(o.seed, 'invalid');
   const flipRng = substream(o.seed, 'flips');
+  // The issue-15 effects draw from streams of their own: traffic without them is unchanged.
+  const effects = effectsOf(ds, o);
+  const effectRng = substream(o.seed, 'effects');
 
   const pending: Pending[] = [];
   let seq = 0;
@@ -252,7 +272,12 @@ export function generateTraffic(opts: TrafficOptions): Traffic {
 
   for (let i = 0; i < o.count; i++) {
     const requestId = `${o.idPrefix}${String(i + 1).padStart(width, '0')}`;
-    const row = randInt(rowRng, ds.rows.length);
+    const drawn = randInt(rowRng, ds.rows.length);
+    const uShift = effectRng();
+    const uShiftRow = effectRng();
+    const uNull = effectRng();
+    const uSegFlip = effectRng();
+    const row = effects.shifted(drawn, uShift, uShiftRow);
 
     // time: a fixed number of draws per request
     if (i > 0) clock += exponential(timeRng, meanGapMs);
@@ -273,7 +298,7 @@ export function generateTraffic(opts: TrafficOptions): Traffic {
     const err = isError ? (PRIMARY_ERRORS[Math.floor(uErrCode * PRIMARY_ERRORS.length)] as PrimaryErrorJson) : null;
     const latency = round3(err?.code === 'TIMEOUT' ? 100 + latencyOk : latencyOk);
     const primaryEventTime = eventTime + Math.ceil(latency);
-    const flipped = flipRng() < o.primaryFlipRate;
+    const flipped = flipRng() < o.primaryFlipRate || effects.flipped(row, uSegFlip);
     const output: ModelOutputJson = isError ? {} : flippedIf(flipped, expectedOutput(ds, model, primaryVersion, row));
     const cost = isError ? undefined : Math.round((2e-5 + latency * 1e-6) * 1e9) / 1e9;
 
@@ -283,7 +308,7 @@ export function generateTraffic(opts: TrafficOptions): Traffic {
       model,
       primary_version: primaryVersion,
       feature_schema_version: o.featureSchemaVersion,
-      features: rowFeatures(ds, row),
+      features: effects.nulled(row, uNull, rowFeatures(ds, row)),
       segments: { ...(ds.segments[row] ?? {}) },
     };
     if (delivery === 'inline') {
@@ -447,6 +472,40 @@ function makeInvalid(
       return copy;
     }
   }
+}
+
+interface Effects {
+  shifted(row: number, u: number, uRow: number): number;
+  nulled(row: number, u: number, features: Record<string, number>): Record<string, number | null>;
+  flipped(row: number, u: number): boolean;
+}
+
+function effectsOf(ds: Dataset, o: TrafficOptions): Effects {
+  const inSeg = (e: SegmentEffect | undefined, row: number): boolean => e !== undefined && ds.segments[row]?.[e.dimension] === e.value;
+  for (const e of [o.shift, o.nullFeature, o.segmentFlip]) if (e) checkRate('effect rate', e.rate);
+  const featureIndex = (name: string): number => {
+    const i = ds.feature_names.indexOf(name);
+    if (i < 0) throw new RangeError(`unknown feature ${name}`);
+    return i;
+  };
+  let median = 0;
+  let high: number[] = [];
+  let fi = 0;
+  if (o.shift) {
+    fi = featureIndex(o.shift.feature);
+    const rows = ds.rows.map((_, i) => i).filter((i) => inSeg(o.shift, i));
+    if (rows.length === 0) throw new RangeError(`no rows with ${o.shift.dimension}=${o.shift.value}`);
+    const values = rows.map((i) => ds.rows[i]![fi]!).sort((a, b) => a - b);
+    median = values[Math.floor(values.length / 2)]!;
+    high = rows.filter((i) => ds.rows[i]![fi]! >= median);
+  }
+  if (o.nullFeature) featureIndex(o.nullFeature.feature);
+  return {
+    shifted: (row, u, uRow) =>
+      o.shift && inSeg(o.shift, row) && ds.rows[row]![fi]! < median && u < o.shift.rate ? high[Math.floor(uRow * high.length)]! : row,
+    nulled: (row, u, features) => (o.nullFeature && inSeg(o.nullFeature, row) && u < o.nullFeature.rate ? { ...features, [o.nullFeature.feature]: null } : features),
+    flipped: (row, u) => o.segmentFlip !== undefined && inSeg(o.segmentFlip, row) && u < o.segmentFlip.rate,
+  };
 }
 
 function stripUndefined<T extends object>(o: T): T {

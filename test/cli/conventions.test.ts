@@ -64,6 +64,10 @@ const CASES: readonly Case[] = [
   { command: 'gate', args: (c) => ['gate', '--window', '7x', '-c', c.config], message: /^error SHADOW_CONFIG: --window: expected a duration like 30m, 12h or 7d, got "7x"$/ },
   { command: 'gate', args: (c) => ['gate', '--end', 'yesterday', '-c', c.config], message: /^error SHADOW_CONFIG: --end: expected an ISO 8601 time .*got "yesterday"$/ },
   { command: 'gate', args: (c) => ['gate', '--via', 'localhost', '-c', c.config], message: /^error SHADOW_CONFIG: --via: expected the URL of a running processor, http:\/\/HOST:PORT, got "localhost"$/ },
+  { command: 'features', args: (c) => ['features', 'frobnicate', '-c', c.config], message: /^error SHADOW_CONFIG: features: expected a subcommand, register or promote, got "frobnicate"$/ },
+  { command: 'diagnose', args: (c) => ['diagnose', '--window', '7x', '-c', c.config], message: /^error SHADOW_CONFIG: --window: expected a duration like 30m, 12h or 7d, got "7x"$/ },
+  { command: 'diagnose', args: (c) => ['diagnose', '--segment', 'country', '-c', c.config], message: /^error SHADOW_CONFIG: --segment: expected DIM=VALUE like country=BR, got "country"$/ },
+  { command: 'diagnose', args: (c) => ['diagnose', '--reference-from', '2025-03-01T00:00:00Z', '-c', c.config], message: /^error SHADOW_CONFIG: --reference-from and --reference-to go together$/ },
   { command: 'traffic', args: (c) => ['traffic', '--count', '10', '--rate', '-1', '-c', c.config], message: /^error SHADOW_CONFIG: --rate: its value starts with "-"; write it as --rate=VALUE$/ },
   // --log-level warn: the embedded store is migrated (info lines) before the version can be looked up.
   { command: 'gate', args: (c) => ['gate', '--candidate', 'v99', '--log-level', 'warn', '-c', c.config], message: /^error SHADOW_INPUT: --candidate v99: diagnosis has no such version: .*never shadowed/ },

@@ -1,5 +1,6 @@
 // The committed dashboards and alert rules are exactly what scripts/dashboards generates, their
 // thresholds are the gate's defaults, and the provisioning files are safe to interpolate.
+import { DEFAULT_THRESHOLDS } from '../../src/diagnose/types.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ describe('generated dashboards and alert rules', () => {
   });
 
   it("alert on exactly the gate's default thresholds (src/gate/config.ts)", () => {
-    const byGateSetting = new Map(rules.map((r) => [r.labels.gate_setting, r]));
+    const byGateSetting = new Map(rules.filter((r) => !(r.labels.gate_setting ?? '').startsWith('diagnose.')).map((r) => [r.labels.gate_setting, r]));
     const expected: Record<string, 'lt' | 'gt'> = {
       'agreement.min': 'lt',
       'errors.maxCandidateRate': 'gt',
@@ -64,6 +65,16 @@ describe('generated dashboards and alert rules', () => {
     const agreement = byGateSetting.get('agreement.min')!.data.find((d) => d.refId === 'A')!.model.rawSql!;
     assert.match(agreement, new RegExp(`WHERE n >= ${gate.segments.minComparisons}$`), 'segments need gate.segments.minComparisons comparisons');
     assert.ok(agreement.includes(String(normalQuantile(gate.confidence))), 'Wilson bound at gate.confidence');
+  });
+
+  it("alert on drift and feature health at diagnose's default thresholds (src/diagnose/types.ts)", () => {
+    const diag = rules.filter((r) => (r.labels.gate_setting ?? '').startsWith('diagnose.'));
+    assert.deepEqual(diag.map((r) => r.labels.gate_setting).sort(), ['diagnose.healthJump', 'diagnose.psiDrift']);
+    for (const r of diag) {
+      const c = r.data.find((d) => d.refId === r.condition)!;
+      const key = (r.labels.gate_setting ?? '').slice('diagnose.'.length) as 'healthJump' | 'psiDrift';
+      assert.deepEqual(c.model.conditions?.map((x) => x.evaluator), [{ type: 'gt', params: [DEFAULT_THRESHOLDS[key]] }], r.uid);
+    }
   });
 
   it("draw the gate's thresholds as the dashboards' gate_* lines", () => {
@@ -96,7 +107,7 @@ describe('generated dashboards and alert rules', () => {
   it('are each explained in docs/dashboards.md: every panel, annotation, alert rule and analyst view', () => {
     const docs = read('docs/dashboards.md');
     const titles: string[] = [];
-    for (const f of ['dashboards/json/shadow-overview-diagnosis.json', 'dashboards/json/shadow-disagreements.json']) {
+    for (const f of ['dashboards/json/shadow-overview-diagnosis.json', 'dashboards/json/shadow-disagreements.json', 'dashboards/json/shadow-diagnosis.json']) {
       const d = JSON.parse(read(f)) as { title: string; panels: { type: string; title: string }[]; annotations?: { list: { name: string }[] } };
       titles.push(d.title.replace('diagnosis', 'MODEL'), ...d.panels.filter((p) => p.type !== 'row').map((p) => p.title), ...(d.annotations?.list ?? []).map((a) => a.name));
     }

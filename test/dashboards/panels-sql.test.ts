@@ -144,10 +144,10 @@ after(async () => {
 });
 
 describe('dashboard SQL against tables seeded through the pipeline', () => {
-  it('finds the committed dashboards: an overview per model, the disagreements drill-down and the canary rollout', () => {
+  it('finds the committed dashboards: an overview per model, the disagreements drill-down, the canary rollout and the diagnosis', () => {
     assert.deepEqual(
       dashboards.map((d) => d.uid),
-      ['shadow-canary', 'shadow-disagreements', `shadow-overview-${MODEL}`],
+      ['shadow-canary', 'shadow-diagnosis', 'shadow-disagreements', `shadow-overview-${MODEL}`],
     );
   });
 

@@ -36,6 +36,8 @@ export async function seedThroughPipeline(opts: { count?: number } = {}): Promis
   const config = testConfig({
     clickhouse: { dataDir: join(dir, 'data') },
     sink: { agreementSampleRate: 0.2 },
+    // Every request profiled (production default 0.1), so the diagnosis panels and rules have volume.
+    profiles: { sampleRate: 1 },
     primary: { path: join(REPO, `fixtures/models/${MODEL}/${PRIMARY}.onnx`) },
   });
   const now = new Date();

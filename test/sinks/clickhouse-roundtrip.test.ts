@@ -122,6 +122,8 @@ function block(): OutcomeRow[] {
     r.has_delta = 1;
     r.score_delta = disagree ? -0.5 : 0.1;
     if (disagree || r.sampled) r.features = '{"amount":1}';
+    // Profiles (issue 15): two cells per row, so profile_1m gets 2 x (overall + each segment) per row.
+    r.profile = { amount: i % 2 ? 'b01' : 'null', '@candidate_score': 'b19' };
     out.push(r);
   }
   for (let i = 0; i < 2; i++) {
@@ -205,6 +207,7 @@ async function snapshot() {
     rejects: await count('rejects'),
     all: s.get('__all__=__all__'),
     de: s.get('country=DE'),
+    profiles: Number((await rows<{ n: string }>(`SELECT toUInt64(sum(n)) AS n FROM ${DB}.profile_1m`))[0]!.n),
   };
 }
 
@@ -320,6 +323,7 @@ describe('outcome rows through the materialized views', () => {
     const afterRetry = await snapshot();
     assert.deepEqual(afterRetry, before);
     assert.equal(afterRetry.outcomes, rowsA.length);
+    assert.equal(afterRetry.profiles, 100 * 2 * 3, 'profile_1m: 100 rows x 2 cells x (overall, feature_schema_version, country)');
   });
 
   it('adds a block with a different token', async () => {
@@ -332,6 +336,7 @@ describe('outcome rows through the materialized views', () => {
     assert.equal(now.all!.compared, 2 * before.all!.compared);
     assert.equal(now.all!.agreements, 2 * before.all!.agreements);
     assert.equal(now.de!.unmatched_primaries, 2 * before.de!.unmatched_primaries);
+    assert.equal(now.profiles, 2 * before.profiles);
   });
 });
 
