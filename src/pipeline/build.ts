@@ -94,7 +94,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
   const offsets = new OffsetBook();
   const writer = new BatchWriter(
     sink,
-    config.sink,
+    { ...config.sink, tokenScope: `${config.model}\u0000${config.candidate.version}` },
     {
       onDurable: (outcomes) => offsets.durable(outcomes),
       onInsert: (rows, ms) => opts.metrics?.inserted(rows, ms),

@@ -67,3 +67,32 @@ describe('replay of generated traffic', () => {
     assert.equal(Number(r!.ids), Number(r!.n));
   });
 });
+
+describe('two candidates replaying the same records into one store', () => {
+  // Block boundaries by size only (no timer flush), so both replays cut identical blocks of identical
+  // records: only the writer's scope in the dedup token keeps the store from dropping the second
+  // candidate's blocks as retries of the first's (it did, whenever boundaries matched).
+  const sink = { maxRows: 700, flushIntervalMs: 600_000 };
+  const first = testConfig({ sink });
+  const twin = testConfig({ sink, clickhouse: first.clickhouse, candidate: { ...first.candidate, version: 'v10-twin' } });
+  const file = join(mkdtempSync(join(tmpdir(), 'shadow-replay-twin-')), 'traffic.ndjson');
+  let store: Store;
+
+  before(async () => {
+    writeNdjson(file, traffic.envelopes);
+    store = await openStore(first.clickhouse);
+    await migrate(store);
+  });
+  after(() => store.close());
+
+  it('counts each candidate in full', async () => {
+    await replayFile(file, first, store, logger);
+    await replayFile(file, twin, store, logger);
+    const q = createStoreRunner(store);
+    const v10 = await readFigures(q, store.database, 'diagnosis', 'v10');
+    const copy = await readFigures(q, store.database, 'diagnosis', 'v10-twin');
+    assert.deepEqual(v10.overall, truth.overall);
+    assert.deepEqual(copy.overall, truth.overall, 'the second candidate\'s blocks all landed');
+  });
+});
+

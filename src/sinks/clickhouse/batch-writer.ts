@@ -8,6 +8,8 @@ export interface BatchWriterOptions {
   readonly flushIntervalMs: number;
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
+  /** Who writes (model and candidate version), part of every block's dedup token: see blockToken. */
+  readonly tokenScope?: string;
 }
 
 export interface BatchWriterEvents {
@@ -137,7 +139,7 @@ export class BatchWriter {
   private async write(block: Outcome[]): Promise<void> {
     const epoch = this.epoch;
     const stamp = this.events.stamp?.([...new Set(block.map((o) => o.row.source_partition))]);
-    const token = (stamp ? FENCED_TOKEN_PREFIX : '') + blockToken(block.flatMap((o) => o.refs));
+    const token = (stamp ? FENCED_TOKEN_PREFIX : '') + blockToken(block.flatMap((o) => o.refs), this.opts.tokenScope);
     const rows = block.map((o) => {
       o.row.block_token = token;
       return o.row;

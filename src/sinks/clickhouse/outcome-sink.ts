@@ -57,9 +57,16 @@ function stampRows(rows: readonly OutcomeRow[], stamp: FenceStamp): object[] {
  */
 export const FENCED_TOKEN_PREFIX = 'f1:';
 
-/** Identifies a block by the input records it accounts for, so a retry of it is recognised. */
-export function blockToken(refs: Iterable<SourceRef>): string {
+/**
+ * Identifies a block by what writes it (`scope`: model and candidate version) and the input records it
+ * accounts for, so a retry of it is recognised. The scope matters: processors shadowing two candidates
+ * read the same records, and the store silently drops a block whose token it has seen, whatever its
+ * rows. Without the scope, the second candidate's blocks were dropped whenever its block boundaries
+ * matched the first one's.
+ */
+export function blockToken(refs: Iterable<SourceRef>, scope = ''): string {
   const h = createHash('sha256');
+  if (scope) h.update(`scope\u0000${scope}\n`);
   for (const r of refs) h.update(`${r.topic}\u0000${r.partition}\u0000${r.offset}\n`);
   return h.digest('hex');
 }

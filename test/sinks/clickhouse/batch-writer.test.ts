@@ -184,6 +184,13 @@ describe('blockToken', () => {
     assert.notEqual(blockToken(refs([1, 2, 3], 'other')), base);
   });
 
+  it('differs by writer scope: two candidates\' blocks of the same records are not one block to the store', () => {
+    const v10 = blockToken(refs([1, 2, 3]), 'diagnosis\u0000v10');
+    assert.notEqual(blockToken(refs([1, 2, 3]), 'diagnosis\u0000v11'), v10);
+    assert.notEqual(blockToken(refs([1, 2, 3])), v10);
+    assert.equal(blockToken(refs([1, 2, 3]), 'diagnosis\u0000v10'), v10);
+  });
+
   it('does not confuse field boundaries (topic "a1" partition 2 vs topic "a" partition 12)', () => {
     const a: SourceRef[] = [{ stream: 'requests', topic: 'a1', partition: 2, offset: 3 }];
     const b: SourceRef[] = [{ stream: 'requests', topic: 'a', partition: 12, offset: 3 }];
