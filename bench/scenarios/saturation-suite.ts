@@ -19,7 +19,7 @@ export interface Saturation {
  * default configuration stalls, so throughput can still be measured (and the stall reported).
  */
 export function noBackpressure(backlog: Backlog): Record<string, unknown> {
-  return { join: { maxBuffered: 2 * (backlog.records.requests + backlog.records.primaries) } };
+  return { join: { maxBuffered: 2 * (backlog.records.requests + backlog.records.primaries), maxBufferedBytes: Number.MAX_SAFE_INTEGER } };
 }
 
 export async function measureSaturation(ctx: BenchContext, backlog: Backlog, ceilings: Ceilings | undefined, profile: boolean): Promise<Saturation> {

@@ -29,7 +29,7 @@ export async function measureSkew(ctx: BenchContext, brokerCpu: () => number): P
   // plus whatever one stream is read ahead of the other.
   const bound = ratePerSec * (windowMs / 1000);
   const runs: SaturationRun[] = [];
-  const joinCfg = { windowMs, idleMs: Math.min(5000, windowMs), maxBuffered: 200_000 };
+  const joinCfg = { windowMs, idleMs: Math.min(5000, windowMs), maxBuffered: 200_000, maxBufferedBytes: 128 * 1024 * 1024 };
   let stalled: SaturationRun | undefined;
   for (let r = 0; r < n; r++) {
     const run = await saturationRun(ctx, backlog, {
@@ -42,6 +42,7 @@ export async function measureSkew(ctx: BenchContext, brokerCpu: () => number): P
       // The default backpressure stalled (see the saturation notes): measure how far the buffer grows without it.
       stalled = run;
       joinCfg.maxBuffered = 2 * (backlog.records.requests + backlog.records.primaries);
+      joinCfg.maxBufferedBytes = Number.MAX_SAFE_INTEGER;
       ctx.notes.push(`skew: the default join.maxBuffered (200,000) stalled the processor after ${(run.stall.committedRecords / 2).toLocaleString('en-US')} pairs; the other runs use ${joinCfg.maxBuffered.toLocaleString('en-US')}`);
       r--;
       continue;
