@@ -1,62 +1,33 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  abortCanary, createFlagPublisher, modelEntry, promoteCanary, promoteVersion, registerVersion, requestBucket, routeVersion, startCanary, stepCanary,
-  syncPromotions, watchProduction, type FlagPublisher, type ProductionRecord, type ProductionWatch, type Registry,
+  abortCanary, modelEntry, promoteCanary, requestBucket, routeVersion, startCanary, stepCanary, syncPromotions, type ProductionRecord, type Registry,
 } from '../../src/registry/index.ts';
 import { createStoreRunner } from '../../src/query/index.ts';
 import { openStore } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
-import { uniqueName, useKafka } from '../support/kafka.ts';
+import { openBrokerRegistry, until, type BrokerRegistry } from '../support/registry-broker.ts';
 
 // The canary weight in the production flag, on a real broker: start, step, abort and promote are flag
 // flips a serving-side subscriber sees, audited with their weight and the time to the flip.
 
-const REPO = join(import.meta.dirname, '..', '..');
-const V9 = join(REPO, 'fixtures/models/diagnosis/v9.onnx');
-const V10 = join(REPO, 'fixtures/models/diagnosis/v10.onnx');
 const actor = 'tester';
 
-let brokers: string[];
-let topic: string;
-let dir: string;
-let publisher: FlagPublisher;
+let fx: BrokerRegistry;
 let reg: Registry;
-const watches: ProductionWatch[] = [];
 
 before(async () => {
-  brokers = (await useKafka()).split(',');
-  topic = uniqueName('canary-flags');
-  dir = mkdtempSync(join(tmpdir(), 'shadow-canary-'));
-  publisher = await createFlagPublisher({ brokers, topic }, 10_000);
-  reg = { path: join(dir, 'registry.json'), backend: 'kafka', publisher, now: () => new Date() };
-  for (const [version, path] of [['v9', V9], ['v10', V10]] as const) {
-    await registerVersion(reg, { model: 'diagnosis', version, artifactPath: path, featureSchemaVersion: '1', actor });
-  }
-  await promoteVersion(reg, { model: 'diagnosis', version: 'v9', actor, reason: 'initial' });
+  fx = await openBrokerRegistry({ name: 'canary-flags', actor });
+  reg = fx.reg;
 });
 
-after(async () => {
-  for (const w of watches) await w.stop();
-  await publisher.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+after(() => fx.close());
 
 describe('canary in the registry', () => {
   it('publishes start, step, abort and promote as flips a watchProduction subscriber sees; abort within 5 s', async () => {
     const seen: ProductionRecord[] = [];
-    watches.push(await watchProduction('diagnosis', (r) => seen.push(r), { brokers, topic }));
+    await fx.watch('diagnosis', seen);
     await startCanary(reg, { model: 'diagnosis', version: 'v10', stepsPercent: [1, 5, 25, 50, 100], stepDurationMs: 60_000, minComparisonsPerStep: 500, actor, reason: 'try v10' });
     await until('the canary at 1%', () => seen.at(-1)?.canary?.weight === 0.01);
     assert.equal(seen.at(-1)?.version, 'v9');
@@ -89,7 +60,7 @@ describe('canary in the registry', () => {
   });
 
   it('audits every change in promotions with its weight and the time to the flip', async () => {
-    const store = await openStore({ dataDir: join(dir, 'data'), database: 'shadow', username: 'default', password: '', requestTimeoutMs: 30_000 });
+    const store = await openStore({ dataDir: join(fx.dir, 'data'), database: 'shadow', username: 'default', password: '', requestTimeoutMs: 30_000 });
     try {
       await migrate(store);
       const runner = createStoreRunner(store);

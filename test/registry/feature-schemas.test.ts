@@ -1,57 +1,30 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  createFlagPublisher, deployProblem, featureSchemaReadiness, modelEntry, pinMismatch, previousFeatureSchema, promoteFeatureSchema, promoteVersion, registerFeatureSchema, registerVersion,
-  rollbackFeatureSchema, servingFeatureSchema, syncPromotions, watchProduction, type FeatureSpecRecord, type FlagPublisher, type ProductionRecord, type ProductionWatch, type Registry,
+  deployProblem, featureSchemaReadiness, modelEntry, pinMismatch, previousFeatureSchema, promoteFeatureSchema, registerFeatureSchema,
+  rollbackFeatureSchema, servingFeatureSchema, syncPromotions, type FeatureSpecRecord, type ProductionRecord, type Registry,
 } from '../../src/registry/index.ts';
 import { createStoreRunner } from '../../src/query/index.ts';
 import { openStore } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
-import { uniqueName, useKafka } from '../support/kafka.ts';
+import { openBrokerRegistry, until, type BrokerRegistry } from '../support/registry-broker.ts';
 
 // Feature schema versions in the registry (issue 15), on a real broker: the feature schema serving uses
 // is a field of the production flag record, flipped and rolled back on its own, seen by watchProduction,
 // audited in promotions; promote refuses a model pinned to another schema.
 
-const REPO = join(import.meta.dirname, '..', '..');
-const V9 = join(REPO, 'fixtures/models/diagnosis/v9.onnx');
-const V10 = join(REPO, 'fixtures/models/diagnosis/v10.onnx');
 const actor = 'tester';
 const f = (name: string): FeatureSpecRecord => ({ name, type: 'numeric', min: 0, max: 1 });
-let brokers: string[];
-let topic: string;
-let dir: string;
-let publisher: FlagPublisher;
+let fx: BrokerRegistry;
 let reg: Registry;
-let watch: ProductionWatch | undefined;
 
 before(async () => {
-  brokers = (await useKafka()).split(',');
-  topic = uniqueName('feature-flags');
-  dir = mkdtempSync(join(tmpdir(), 'shadow-features-'));
-  publisher = await createFlagPublisher({ brokers, topic }, 10_000);
-  reg = { path: join(dir, 'registry.json'), backend: 'kafka', publisher, now: () => new Date() };
-  await registerVersion(reg, { model: 'diagnosis', version: 'v9', artifactPath: V9, featureSchemaVersion: '1', actor });
-  await registerVersion(reg, { model: 'diagnosis', version: 'v10', artifactPath: V10, featureSchemaVersion: '3', actor });
-  await promoteVersion(reg, { model: 'diagnosis', version: 'v9', actor, reason: 'initial' });
+  fx = await openBrokerRegistry({ name: 'feature-flags', actor, featureSchemas: { v9: '1', v10: '3' } });
+  reg = fx.reg;
 });
 
-after(async () => {
-  await watch?.stop();
-  await publisher.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+after(() => fx.close());
 
 describe('feature schema versions in the registry', () => {
   it('registers immutable schema versions and refuses one that drops a feature production reads', async () => {
@@ -70,7 +43,7 @@ describe('feature schema versions in the registry', () => {
 
   it('flips the feature schema in the flag record, rolls it back, and a subscriber sees the rollback within 5 s', async () => {
     const seen: ProductionRecord[] = [];
-    watch = await watchProduction('diagnosis', (r) => seen.push(r), { brokers, topic });
+    await fx.watch('diagnosis', seen);
     await promoteFeatureSchema(reg, { model: 'diagnosis', version: '2', actor, reason: 'new transformation' });
     await until('schema 2', () => seen.at(-1)?.featureSchemaVersion === '2');
     assert.equal(seen.at(-1)?.version, 'v9', 'the model stays');
@@ -87,7 +60,7 @@ describe('feature schema versions in the registry', () => {
   });
 
   it('audits feature flips in promotions beside the model flips', async () => {
-    const store = await openStore({ dataDir: join(dir, 'data'), database: 'shadow', username: 'default', password: '', requestTimeoutMs: 30_000 });
+    const store = await openStore({ dataDir: join(fx.dir, 'data'), database: 'shadow', username: 'default', password: '', requestTimeoutMs: 30_000 });
     try {
       await migrate(store);
       const runner = createStoreRunner(store);

@@ -1,61 +1,33 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
 import {
-  createFlagPublisher, promoteVersion, registerVersion, rollbackVersion, watchProduction,
-  type FlagPublisher, type ProductionRecord, type ProductionWatch, type Registry,
+  promoteVersion, registerVersion, rollbackVersion, type ProductionRecord, type ProductionWatch, type Registry,
 } from '../../src/registry/index.ts';
-import { uniqueName, useKafka } from '../support/kafka.ts';
+import { MODELS, openBrokerRegistry, until, type BrokerRegistry } from '../support/registry-broker.ts';
 
 // The production flag on a real broker: the registry publishes to a compacted topic keyed by model,
 // and a serving-side subscriber (watchProduction) sees every flip. Never mocked.
 
-const REPO = join(import.meta.dirname, '..', '..');
-const V9 = join(REPO, 'fixtures/models/diagnosis/v9.onnx');
-const V10 = join(REPO, 'fixtures/models/diagnosis/v10.onnx');
+const V10 = MODELS.v10;
 const actor = 'tester';
 
+let fx: BrokerRegistry;
 let brokers: string[];
 let topic: string;
 let dir: string;
-let publisher: FlagPublisher;
 let reg: Registry;
-const watches: ProductionWatch[] = [];
 
 before(async () => {
-  brokers = (await useKafka()).split(',');
-  topic = uniqueName('production-versions');
-  dir = mkdtempSync(join(tmpdir(), 'shadow-registry-kafka-'));
-  publisher = await createFlagPublisher({ brokers, topic }, 10_000);
-  reg = { path: join(dir, 'registry.json'), backend: 'kafka', publisher, now: () => new Date() };
-  for (const [version, path] of [['v9', V9], ['v10', V10]] as const) {
-    await registerVersion(reg, { model: 'diagnosis', version, artifactPath: path, featureSchemaVersion: '1', actor });
-  }
-  await promoteVersion(reg, { model: 'diagnosis', version: 'v9', actor, reason: 'initial' });
+  fx = await openBrokerRegistry({ name: 'production-versions', actor });
+  ({ brokers, topic, dir, reg } = fx);
 });
 
-after(async () => {
-  for (const w of watches) await w.stop();
-  await publisher.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => fx.close());
 
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function watch(model: string, seen: ProductionRecord[]): Promise<ProductionWatch> {
-  const w = await watchProduction(model, (r) => seen.push(r), { brokers, topic });
-  watches.push(w);
-  return w;
-}
+const watch = (model: string, seen: ProductionRecord[]): Promise<ProductionWatch> => fx.watch(model, seen);
 
 describe('production flag on Kafka', () => {
   it('creates the flag topic compacted', async () => {
