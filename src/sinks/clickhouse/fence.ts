@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { ShadowError, errorMessage } from '../../errors.ts';
 import type { Store } from './client.ts';
+import { classifyClickHouseError } from './errors.ts';
 
 /**
  * The write fence the store enforces (DESIGN.md#write-fence). Taking a partition records a new
@@ -32,12 +33,18 @@ export function createFence(store: Store, scope: string, owner: string): Fence {
   const current = async (partitions: readonly number[]): Promise<Map<number, number>> => {
     const out = new Map<number, number>(partitions.map((p) => [p, 0]));
     if (partitions.length === 0) return out;
-    const rs = await store.client.query({
-      query: `SELECT partition, toString(max(generation)) AS g FROM ${table} WHERE scope = {s:String} AND partition IN {ps:Array(Int32)} GROUP BY partition`,
-      format: 'JSONEachRow',
-      query_params: { s: scope, ps: [...partitions] },
-    });
-    for (const r of await rs.json<{ partition: number; g: string }>()) out.set(Number(r.partition), Number(r.g));
+    // Classified, because the writer reads it after every insert: a dropped connection there must be
+    // retried like the insert itself, not stop the processor (it did: "socket hang up" was fatal).
+    try {
+      const rs = await store.client.query({
+        query: `SELECT partition, toString(max(generation)) AS g FROM ${table} WHERE scope = {s:String} AND partition IN {ps:Array(Int32)} GROUP BY partition`,
+        format: 'JSONEachRow',
+        query_params: { s: scope, ps: [...partitions] },
+      });
+      for (const r of await rs.json<{ partition: number; g: string }>()) out.set(Number(r.partition), Number(r.g));
+    } catch (err) {
+      throw classifyClickHouseError(err, `read of ${table}`);
+    }
     return out;
   };
   return {
