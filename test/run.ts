@@ -29,17 +29,8 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-/**
- * Two test files at a time unless told otherwise (node's default on 2 cores is one). Most files wait
- * on brokers, session timeouts and generated traffic rather than burn CPU, so a second file fills the
- * idle core: the suite takes about two thirds of the time, and every test already has to pass on a
- * busy machine.
- */
-const DEFAULT_CONCURRENCY = '--test-concurrency=2';
-
 function runTests(flags: string[], files: string[], brokers: string): Promise<number> {
-  const concurrency = flags.some((f) => f.startsWith('--test-concurrency')) ? [] : [DEFAULT_CONCURRENCY];
-  const child = spawn(process.execPath, ['--test', '--import', 'tsx', ...concurrency, ...flags, ...files], {
+  const child = spawn(process.execPath, ['--test', '--import', 'tsx', ...flags, ...files], {
     stdio: 'inherit',
     env: { ...process.env, KAFKA_BROKERS: brokers },
   });
