@@ -6,6 +6,7 @@ import type { CandidateResult, PrimarySide, RawRecord, RequestSide, SourceRef } 
 import { emptyRow, type OutcomeRow } from './row.ts';
 import type { SegmentCapper } from './segments.ts';
 import type { Profiler } from '../profiles/profile.ts';
+import { unitHash } from '../request-hash.ts';
 
 export interface Pricing {
   readonly perCpuSecondUsd?: number | undefined;
@@ -183,12 +184,8 @@ export function costOf(p: Pricing, computeMs: number): number {
   return (p.perCpuSecondUsd ?? 0) * (computeMs / 1000) + (p.per1000Usd ?? 0) / 1000;
 }
 
-// Deterministic in the request id, so a replay or a restart samples the same agreements.
 function sampled(requestId: string, rate: number): boolean {
-  if (rate <= 0) return false;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < requestId.length; i++) h = Math.imul(h ^ requestId.charCodeAt(i), 0x01000193);
-  return (h >>> 0) / 0x100000000 < rate;
+  return rate > 0 && unitHash(requestId) < rate;
 }
 
 function profiled(row: OutcomeRow): boolean {

@@ -1,3 +1,4 @@
+import { unitHash } from '../request-hash.ts';
 // Feature and score profiles (issue 15): each profiled request becomes a small map feature -> cell,
 // carried on its outcome row; the store's view profile_1m_mv counts cells per minute x segment value,
 // so profiles ride the same fenced, deduplicated insert as every other count (exactly once).
@@ -111,9 +112,3 @@ export function logCell(x: number): string {
   return `${x > 0 ? 'p' : 'n'}${k}`;
 }
 
-// FNV-1a, as the agreement sample (src/outcomes/build.ts): a replay samples the same requests.
-export function unitHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0) / 0x100000000;
-}
