@@ -3,9 +3,9 @@
 // requests, error rate, reported latency, per segment value and score distribution. Both versions side
 // by side over the same buckets, as the canary judge sees them (src/canary/judge.ts).
 import { LineInterpolation } from '@grafana/grafana-foundation-sdk/common';
-import { AnnotationQueryBuilder, DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, RowBuilder, VariableRefresh } from '@grafana/grafana-foundation-sdk/dashboard';
+import { AnnotationQueryBuilder, DashboardBuilder, RowBuilder, VariableRefresh } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE } from './clickhouse.ts';
-import { table, timeseries } from './panels.ts';
+import { linkedDashboard, table, timeseries } from './panels.ts';
 import { DB, MODEL, QueryCollector, databaseVariable, type QuerySpec } from './spec.ts';
 
 export const CANARY_UID = 'shadow-canary';
@@ -16,16 +16,14 @@ const ALL = `model = ${MODEL} AND primary_version IN (${VERSIONS}) AND dimension
 
 export function canaryDashboard(defaultModel: string, database: string): { dashboard: DashboardBuilder; specs: QuerySpec[] } {
   const q = new QueryCollector(CANARY_UID);
-  const d = new DashboardBuilder('Shadow comparison: canary rollout')
-    .uid(CANARY_UID)
-    .description('Canary weight over time and both served versions per slice (shadow.canary_10s, shadow.promotions); docs/canary.md.')
-    .tags(['shadow-compare', 'generated'])
-    .time({ from: 'now-6h', to: 'now' })
-    .refresh('1m')
-    .timezone('utc')
-    .tooltip(DashboardCursorSync.Crosshair)
-    .readonly()
-    .link(new DashboardLinkBuilder('Overview').type(DashboardLinkType.Dashboards).tags(['shadow-compare']).asDropdown(false).includeVars(false).keepTime(true));
+  const d = linkedDashboard({
+    title: 'Shadow comparison: canary rollout',
+    uid: CANARY_UID,
+    description: 'Canary weight over time and both served versions per slice (shadow.canary_10s, shadow.promotions); docs/canary.md.',
+    from: 'now-6h',
+    refresh: '1m',
+    includeVars: false,
+  });
 
   d.withVariable(databaseVariable(database));
   d.withVariable(q.variable('model', 'Model', `SELECT DISTINCT model FROM ${DB}.canary_10s ORDER BY model`, { current: defaultModel, refresh: VariableRefresh.OnDashboardLoad }));

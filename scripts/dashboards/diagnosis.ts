@@ -1,9 +1,9 @@
 // Diagnosis (issue 15): the dashboard beside `shadow-compare diagnose`. Feature drift per feature x
 // segment value, feature health (missing and out-of-range rates) and both models' score distributions
 // over time, all from shadow.profile_1m (docs/diagnose.md). The CLI decides; this shows where to look.
-import { DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, RowBuilder, VariableRefresh } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardBuilder, RowBuilder, VariableRefresh } from '@grafana/grafana-foundation-sdk/dashboard';
 import { auditAnnotations } from './annotations.ts';
-import { barchart, table, timeseries } from './panels.ts';
+import { barchart, linkedDashboard, table, timeseries } from './panels.ts';
 import { CANDIDATE, DB, MODEL, QueryCollector, databaseVariable, type QuerySpec } from './spec.ts';
 
 export const DIAGNOSIS_UID = 'shadow-diagnosis';
@@ -48,16 +48,14 @@ ORDER BY psi DESC, segment, feature`;
 
 export function diagnosisDashboard(defaultModel: string, database: string): { dashboard: DashboardBuilder; specs: QuerySpec[] } {
   const q = new QueryCollector(DIAGNOSIS_UID);
-  const d = new DashboardBuilder('Shadow comparison: diagnosis')
-    .uid(DIAGNOSIS_UID)
-    .description('Feature drift, feature health and both models\' score distributions (shadow.profile_1m): diagnose before reverting.')
-    .tags(['shadow-compare', 'generated'])
-    .time({ from: 'now-24h', to: 'now' })
-    .refresh('5m')
-    .timezone('utc')
-    .tooltip(DashboardCursorSync.Crosshair)
-    .readonly()
-    .link(new DashboardLinkBuilder('Overview').type(DashboardLinkType.Dashboards).tags(['shadow-compare']).asDropdown(false).includeVars(true).keepTime(true));
+  const d = linkedDashboard({
+    title: 'Shadow comparison: diagnosis',
+    uid: DIAGNOSIS_UID,
+    description: 'Feature drift, feature health and both models\' score distributions (shadow.profile_1m): diagnose before reverting.',
+    from: 'now-24h',
+    refresh: '5m',
+    includeVars: true,
+  });
   d.withVariable(databaseVariable(database));
   d.withVariable(q.variable('model', 'Model', `SELECT DISTINCT model FROM ${DB}.profile_1m ORDER BY model`, { current: defaultModel, refresh: VariableRefresh.OnDashboardLoad }));
   d.withVariable(

@@ -1,9 +1,9 @@
 // Drill-down on shadow.disagreements for one segment value: what the disagreements look like (labels,
 // score deltas, features, other segments), row by row. shadow.disagreements holds every disagreement
 // plus a sample of agreements (sink.agreementSampleRate), which the feature contrast compares against.
-import { DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, RowBuilder, VariableRefresh } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardBuilder, RowBuilder, VariableRefresh } from '@grafana/grafana-foundation-sdk/dashboard';
 import { auditAnnotations } from './annotations.ts';
-import { barchart, stat, table, timeseries, unitOf } from './panels.ts';
+import { barchart, linkedDashboard, stat, table, timeseries, unitOf } from './panels.ts';
 import { CANDIDATE, DB, DIMENSION, MODEL, QueryCollector, SEGMENT, databaseVariable, type QuerySpec } from './spec.ts';
 import { wilsonSql, type Thresholds } from './thresholds.ts';
 
@@ -14,16 +14,14 @@ const ROWS = `model = ${MODEL} AND candidate_version = ${CANDIDATE} AND segments
 
 export function drilldownDashboard(defaultModel: string, database: string, t: Thresholds): { dashboard: DashboardBuilder; specs: QuerySpec[] } {
   const q = new QueryCollector(DRILLDOWN_UID);
-  const d = new DashboardBuilder('Shadow comparison: disagreements drill-down')
-    .uid(DRILLDOWN_UID)
-    .description('Row-level disagreements (shadow.disagreements) of one candidate in one segment value.')
-    .tags(['shadow-compare', 'generated'])
-    .time({ from: 'now-24h', to: 'now' })
-    .refresh('5m')
-    .timezone('utc')
-    .tooltip(DashboardCursorSync.Crosshair)
-    .readonly()
-    .link(new DashboardLinkBuilder('Overview').type(DashboardLinkType.Dashboards).tags(['shadow-compare']).asDropdown(false).includeVars(true).keepTime(true));
+  const d = linkedDashboard({
+    title: 'Shadow comparison: disagreements drill-down',
+    uid: DRILLDOWN_UID,
+    description: 'Row-level disagreements (shadow.disagreements) of one candidate in one segment value.',
+    from: 'now-24h',
+    refresh: '5m',
+    includeVars: true,
+  });
 
   d.withVariable(databaseVariable(database));
   d.withVariable(q.variable('model', 'Model', `SELECT DISTINCT model FROM ${DB}.stats_1m ORDER BY model`, { current: defaultModel, refresh: VariableRefresh.OnDashboardLoad }));

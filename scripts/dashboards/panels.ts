@@ -3,7 +3,7 @@
 // (columns named gate_*) as dashed red lines.
 import { PanelBuilder as BarChartBuilder } from '@grafana/grafana-foundation-sdk/barchart';
 import { BigValueColorMode, BigValueGraphMode, GraphDrawStyle, LegendDisplayMode, LegendPlacement, ReduceDataOptionsBuilder, SortOrder, TooltipDisplayMode, VizLegendOptionsBuilder, VizTooltipOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
-import type { DynamicConfigValue } from '@grafana/grafana-foundation-sdk/dashboard';
+import { DashboardBuilder, DashboardCursorSync, DashboardLinkBuilder, DashboardLinkType, type DynamicConfigValue } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -92,4 +92,21 @@ export function barchart(q: QueryCollector, d: PanelDef, xField: string): BarCha
 /** Field override: a unit for one column. */
 export function unitOf(unit: string): DynamicConfigValue[] {
   return [{ id: 'unit', value: unit }];
+}
+
+/**
+ * A generated dashboard that links back to the overviews: the header every drill-down (disagreements,
+ * canary, diagnosis) shares. `includeVars`: whether the link carries this dashboard's variables along.
+ */
+export function linkedDashboard(o: { title: string; uid: string; description: string; from: string; refresh: string; includeVars: boolean }): DashboardBuilder {
+  return new DashboardBuilder(o.title)
+    .uid(o.uid)
+    .description(o.description)
+    .tags(['shadow-compare', 'generated'])
+    .time({ from: o.from, to: 'now' })
+    .refresh(o.refresh)
+    .timezone('utc')
+    .tooltip(DashboardCursorSync.Crosshair)
+    .readonly()
+    .link(new DashboardLinkBuilder('Overview').type(DashboardLinkType.Dashboards).tags(['shadow-compare']).asDropdown(false).includeVars(o.includeVars).keepTime(true));
 }
