@@ -50,10 +50,15 @@ function checkModelFile(path: string): void {
 /** Checks the inputs, then opens the store and brings its schema up to date; the caller closes it. */
 export async function openMigratedStore(ctx: Context): Promise<Store> {
   checkInputs(ctx.config);
+  // Timed, so a slow start-up says which part was slow (one CI run spent a minute here, unexplained).
+  const t0 = Date.now();
   const store = await openStore(ctx.config.clickhouse);
   const log = ctx.logger.child({ stage: 'migrate' });
+  log.info({ ms: Date.now() - t0, mode: store.mode }, 'store opened');
   try {
-    await migrate(store, { log: (m) => log.info(m), cluster: clusterLayout(ctx.config.clickhouse) });
+    const t1 = Date.now();
+    const applied = await migrate(store, { log: (m) => log.info(m), cluster: clusterLayout(ctx.config.clickhouse) });
+    log.info({ ms: Date.now() - t1, applied: applied.length }, 'migrations done');
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

@@ -18,7 +18,12 @@ export const FaultPlan = z
     kill: z.object({ point: z.enum(['before-insert', 'during-insert', 'after-insert']), atInsert: z.number().int().min(1) }).strict().optional(),
     /** Control: every block gets the same dedup token, so later blocks are silently dropped. */
     reuseToken: z.boolean().optional(),
-    /** Control: skip reading back what was written before a restart, so re-read records count again. */
+    /**
+     * Control: skip reading back what was written before a restart, so re-read records count again.
+     * Dedup tokens are salted per process too: otherwise a re-read block whose boundaries happen to
+     * match the first life's is dropped by the store as a retry, and whether the control sees any
+     * duplicate depends on timing (it did not in one CI run).
+     */
     skipRecovery: z.boolean().optional(),
     /** Control: switch the client-side write fence off, so a paused instance writes after its partitions moved. */
     disableFence: z.boolean().optional(),
@@ -50,7 +55,7 @@ export function injectSinkFaults(plan: FaultPlan, logger: Logger): (sink: RowSin
       if (Date.now() < failUntil) throw new ShadowError('SHADOW_SINK', 'injected insert failure', { retryable: true });
       const kill = plan.kill && calls === plan.kill.atInsert ? plan.kill.point : null;
       if (kill === 'before-insert') die(log, kill, calls);
-      const done = inner.insert(rows, plan.reuseToken ? 'reused-token' : token, stamp);
+      const done = inner.insert(rows, plan.reuseToken ? 'reused-token' : plan.skipRecovery ? `${token}:${process.pid}` : token, stamp);
       if (kill === 'during-insert') setTimeout(() => die(log, kill, calls), 1);
       await done;
       if (kill) die(log, kill, calls);

@@ -35,6 +35,12 @@ export interface InstanceOptions {
 }
 
 /** Starts one processor with `config` (its own data dir and HTTP port); resolves once /readyz answers. */
+const READY_TIMEOUT_MS = 120_000;
+
+function headTail(out: string): string {
+  return out.length <= 4500 ? out : `${out.slice(0, 1500)}\n[…]\n${out.slice(-3000)}`;
+}
+
 export async function startInstance(config: Readonly<Config>, name: string, opts: InstanceOptions = {}): Promise<Instance> {
   const dir = mkdtempSync(join(tmpdir(), `shadow-${name}-`));
   const port = await freePort();
@@ -52,7 +58,9 @@ export async function startInstance(config: Readonly<Config>, name: string, opts
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
   if (opts.noWait) return { child, url, output: () => out, exited };
-  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, 60_000, () => `instance ${name} not ready:\n${out.slice(-3000)}`, exited);
+  // A liveness bound, not a timing assertion: generous, and the message shows the start of the log
+  // as well as its end (its phases are timed), so a slow start-up says where the time went.
+  await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => null))?.status === 200, READY_TIMEOUT_MS, () => `instance ${name} not ready:\n${headTail(out)}`, exited);
   return { child, url, output: () => out, exited };
 }
 
