@@ -33,8 +33,8 @@ export function createOutcomeSink(store: Store, opts: OutcomeSinkOptions = {}): 
           table: throughFence ? entry : table,
           columns: throughFence ? ENTRY_COLUMNS : DIRECT_COLUMNS,
           values: throughFence ? stampedTuples(rows, stamp) : tuples(rows),
-          // Arrays under one column list instead of one object per row: measured 27.3 -> 17.3 µs of CPU
-          // and 1,153 -> 501 bytes per row (docs/benchmarks.md), on the JS thread and in chDB's parser.
+          // Arrays under one column list instead of one object per row: half the bytes, and 30-50% less CPU
+          // per row between the JS thread and chDB's parser (docs/benchmarks.md, scripts/bench-sink-encoding.ts).
           format: 'JSONCompactEachRow',
           clickhouse_settings: {
             // A retried block with the same token is dropped by the table and by every view.
