@@ -2,7 +2,7 @@
 // processor's CPU goes:
 //   core   decode -> score -> join -> outcome rows (src/pipeline Processor + BatchWriter), rows dropped
 //   sink   the rows `core` made, inserted into a fresh embedded ClickHouse in sink.maxRows blocks
-//          (JSONEachRow encoding in JS + chDB parse, write, materialized views on its own threads)
+//          (JSONCompactEachRow encoding in JS + chDB parse, write, materialized views on its own threads)
 //   full   both, through the real sink, as `shadow-compare run` wires them
 // CPU is the whole process (all threads); per-thread shares separate the JS thread from chDB/libuv.
 import { mkdtempSync, rmSync } from 'node:fs';

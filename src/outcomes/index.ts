@@ -2,4 +2,4 @@
 // accounted for by exactly one row (a compared row carries both identities); the row lists them.
 export { outcomeOf, rejectOutcome, costOf, type Outcome, type OutcomeOptions, type Pricing } from './build.ts';
 export { SegmentCapper, OTHER, MISSING } from './segments.ts';
-export { emptyRow, type OutcomeRow, type OutcomeKind } from './row.ts';
+export { emptyRow, OUTCOME_COLUMNS, type OutcomeRow, type OutcomeKind } from './row.ts';

@@ -55,6 +55,64 @@ export interface OutcomeRow {
   block_token: string;
 }
 
+/**
+ * The columns the sink sends, in the order it sends them (JSONCompactEachRow: one array per row, the
+ * names once per insert). The one place the order is written down; test/sinks/clickhouse/outcome-columns
+ * checks it against OutcomeRow and against the outcomes and outcomes_entry tables of a migrated store.
+ */
+export const OUTCOME_COLUMNS = [
+  'event_time',
+  'kind',
+  'model',
+  'primary_version',
+  'candidate_version',
+  'feature_schema_version',
+  'request_id',
+  'segments',
+  'agree',
+  'sampled',
+  'candidate_scored',
+  'candidate_error',
+  'candidate_error_code',
+  'candidate_error_reason',
+  'primary_present',
+  'primary_error',
+  'primary_error_code',
+  'primary_label',
+  'candidate_label',
+  'primary_score',
+  'candidate_score',
+  'has_delta',
+  'score_delta',
+  'primary_output',
+  'candidate_output',
+  'candidate_latency_ms',
+  'candidate_compute_ms',
+  'candidate_queue_ms',
+  'primary_latency_ms',
+  'reproduced',
+  'reproduced_agree',
+  'candidate_cost_usd',
+  'primary_cost_usd',
+  'features',
+  'profile',
+  'source_partition',
+  'req_topic',
+  'req_offset',
+  'prim_topic',
+  'prim_offset',
+  'message_key',
+  'error_code',
+  'error_message',
+  'raw_payload',
+  'raw_bytes',
+  'block_token',
+] as const satisfies readonly (keyof OutcomeRow)[];
+
+// A key of OutcomeRow left out of OUTCOME_COLUMNS would be silently dropped by the sink; this stops tsc.
+type Unlisted = Exclude<keyof OutcomeRow, (typeof OUTCOME_COLUMNS)[number]>;
+const listsEveryKey: [Unlisted] extends [never] ? true : Unlisted = true;
+
 export type OutcomeKind = 'compared' | 'unmatched_request' | 'unmatched_primary' | 'schema_mismatch' | 'duplicate' | 'reject';
 
 /** Every column at its neutral value; builders override what they know. */
