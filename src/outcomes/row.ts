@@ -57,7 +57,7 @@ export interface OutcomeRow {
 
 /**
  * The columns the sink sends, in the order it sends them (JSONCompactEachRow: one array per row, the
- * names once per insert). The one place the order is written down; test/sinks/clickhouse/outcome-columns
+ * names once per insert). The one place the order is written down; test/sinks/clickhouse/outcome-encoding.test.ts
  * checks it against OutcomeRow and against the outcomes and outcomes_entry tables of a migrated store.
  */
 export const OUTCOME_COLUMNS = [
