@@ -22,18 +22,18 @@ describe('an instance paused longer than the session timeout, then resumed', () 
   });
 
   it('counts every record exactly once: the late writer is fenced, its rows re-done by the new owner', async (t) => {
-    const { violations, diagnostic } = await pausedRun(808);
+    const { violations, diagnostic, events } = await pausedRun(808);
     t.diagnostic(diagnostic);
-    assert.deepEqual(violations, []);
+    assert.deepEqual(violations, [], `${violations.join('\n')}\n${events}`);
   });
 
   it('with the client-side fence off, the store fence alone drops the late writes', async (t) => {
     // b flushes rarely, so it surely holds unwritten rows when it freezes, and with its client-side
     // check off it sends them as soon as it wakes, after the new owner has claimed and redone them.
     const env = { SHADOW_FAULT_INJECTION: JSON.stringify({ disableFence: true }) };
-    const { violations, diagnostic } = await pausedRun(809, { env, sink: { flushIntervalMs: 5000, maxRows: 50_000 } });
+    const { violations, diagnostic, events } = await pausedRun(809, { env, sink: { flushIntervalMs: 5000, maxRows: 50_000 } });
     t.diagnostic(diagnostic);
-    assert.deepEqual(violations, []);
+    assert.deepEqual(violations, [], `${violations.join('\n')}\n${events}`);
   });
 
   it('control: with both write fences off, the oracle reports the paused instance\'s late writes', async () => {
@@ -92,6 +92,15 @@ describe('an instance paused longer than the session timeout, then resumed', () 
     // Only this run's two: a failed earlier run's instances stay listed for after() to kill.
     running.splice(running.indexOf(a), 1);
     running.splice(running.indexOf(b), 1);
-    return { violations, diagnostic };
+    return { violations, diagnostic, events: `a:\n${ownershipEvents(a.output())}\nb:\n${ownershipEvents(b.output())}` };
   }
 });
+
+/** What a failure needs to be read: each instance's assignments, recoveries, losses, warnings and errors. */
+function ownershipEvents(out: string): string {
+  return out
+    .split('\n')
+    .filter((l) => /"level":(40|50|60)|partitions assigned|partition recovered|claimed by another owner/.test(l))
+    .map((l) => l.slice(0, 400))
+    .join('\n');
+}
