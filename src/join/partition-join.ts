@@ -28,8 +28,9 @@ interface Pending<T> {
  * Windowed outer join of the requests and primary outputs of one partition, keyed by request id.
  * Stream time is the smaller of the two streams' largest event times, so a stream that is read ahead
  * of the other (a backlog, a slow fetch) cannot expire records whose partners are simply not read
- * yet. A stream that is caught up and silent for idleMs of wall time stops holding time back (one
- * with unread records never does), and when neither holds it back, time moves with the wall clock, so
+ * yet. A stream that is caught up and silent for idleMs of wall time, as a caught-up report made idleMs
+ * after its last record confirms, stops holding time back (one with unread records never does), and when
+ * neither holds it back, time moves with the wall clock, so
  * the last window closes without new records. Ids already emitted are remembered for two
  * windows, so a redelivery is reported as a duplicate instead of being counted again.
  */
@@ -40,19 +41,24 @@ export class PartitionJoin {
   private readonly emittedPrimaries = new Map<string, number>();
   private readonly held: Record<Stream, number> = { requests: 0, primaries: 0 };
   private streamTime = -Infinity;
-  private readonly progress: Record<Stream, { maxEventTime: number; lastArrivalWall: number; caughtUp: boolean }>;
+  private readonly progress: Record<Stream, { maxEventTime: number; lastArrivalWall: number; caughtUp: boolean; confirmedWall: number }>;
 
   constructor(private readonly opts: JoinOptions) {
     const caughtUp = opts.initiallyCaughtUp ?? true;
+    const confirmedWall = caughtUp ? Infinity : -Infinity;
     this.progress = {
-      requests: { maxEventTime: -Infinity, lastArrivalWall: -Infinity, caughtUp },
-      primaries: { maxEventTime: -Infinity, lastArrivalWall: -Infinity, caughtUp },
+      requests: { maxEventTime: -Infinity, lastArrivalWall: -Infinity, caughtUp, confirmedWall },
+      primaries: { maxEventTime: -Infinity, lastArrivalWall: -Infinity, caughtUp, confirmedWall },
     };
   }
 
-  /** The source's word on whether a stream has read everything currently in its log. */
-  setCaughtUp(stream: Stream, caughtUp: boolean): void {
+  /**
+   * The source's word on whether a stream has read everything currently in its log, and when it
+   * last checked (`atWall`; omitted: the word holds at every instant, as for a finite file).
+   */
+  setCaughtUp(stream: Stream, caughtUp: boolean, atWall = Infinity): void {
     this.progress[stream].caughtUp = caughtUp;
+    this.progress[stream].confirmedWall = caughtUp ? atWall : -Infinity;
   }
 
   get size(): number {
@@ -162,7 +168,11 @@ export class PartitionJoin {
    */
   private times(wallNow: number): { event: number; expiry: number } {
     const streams = [this.progress.requests, this.progress.primaries];
-    const holding = streams.filter((p) => !p.caughtUp || (p.maxEventTime > -Infinity && wallNow - p.lastArrivalWall < this.opts.idleMs));
+    // Silent means caught up as checked idleMs or more after the last arrival, not merely no arrival
+    // for idleMs: a processor busy elsewhere for that long (catching up after a takeover, a loaded
+    // machine) has not fetched what was produced meanwhile, and closing windows then split pairs
+    // whose primary was in the next batch (seen once in the paused-instance test).
+    const holding = streams.filter((p) => !p.caughtUp || (p.maxEventTime > -Infinity && Math.min(wallNow, p.confirmedWall) - p.lastArrivalWall < this.opts.idleMs));
     if (holding.length > 0) {
       this.streamTime = Math.max(this.streamTime, Math.min(...holding.map((p) => p.maxEventTime)));
       return { event: this.streamTime, expiry: this.streamTime };

@@ -119,8 +119,9 @@ export class Processor {
     for (const state of this.parts.values()) this.emit([], state.join.drain());
   }
 
+  /** The source's word on a stream, checked now (the join times silence from such checks). */
   setCaughtUp(partition: number, stream: Stream, caughtUp: boolean): void {
-    this.parts.get(partition)?.join.setCaughtUp(stream, caughtUp);
+    this.parts.get(partition)?.join.setCaughtUp(stream, caughtUp, this.deps.now());
   }
 
   /** Records waiting in joins, and per partition and stream for backpressure decisions. */

@@ -198,6 +198,24 @@ describe('PartitionJoin', () => {
     assert.deepEqual(out.map((e) => e.type === 'unmatched_request' && e.request.msg.request_id), ['a']);
   });
 
+  it('keeps a caught-up stream holding time back until a check made idleMs after its last record confirms it', () => {
+    // Kafka's case: the source says "caught up" at the end of each batch and at periodic log-end checks.
+    const j = new PartitionJoin({ windowMs: WINDOW, idleMs: IDLE, initiallyCaughtUp: false });
+    j.addRequest(request('a', 1000), 0);
+    j.addPrimary('p0', primary(1000), 0);
+    j.setCaughtUp('primaries', true, 0); // the primaries batch ended at the log end
+    // The processor was busy elsewhere longer than idleMs; the next requests batch reaches far ahead.
+    j.addRequest(request('later', 1000 + WINDOW + 50), IDLE + 100);
+    assert.deepEqual(j.expire(IDLE + 100), [], 'no check since the last primary: it may be unread, not silent');
+    assert.deepEqual(types(j.addPrimary('a', primary(1001), IDLE + 200)), ['pair'], 'its partner, in the next batch, still joins');
+    // A log-end check idleMs after the last primary confirms the stream silent: time moves on.
+    // (p0's request never comes: it is the first to go once time moves.)
+    j.setCaughtUp('primaries', true, 2 * IDLE + 300);
+    assert.deepEqual(types(j.expire(2 * IDLE + 300)), ['unmatched_primary']);
+    j.addRequest(request('much-later', 1000 + 3 * WINDOW), 2 * IDLE + 300);
+    assert.deepEqual(types(j.expire(2 * IDLE + 300)), ['unmatched_request']);
+  });
+
   it('does not expire anything on wall time alone before the partition has been idle for idleMs', () => {
     const j = newJoin();
     j.addRequest(request('a', 1000), 100_000);
