@@ -45,7 +45,7 @@ export interface CaughtUpState {
  * "Caught up" cannot mean lag = 0 while traffic flows: the join holds every record until its window
  * closes, and offsets are committed only after that (plus a flush). So the group is caught up when it
  * has committed, in every partition, everything that was in the log `horizonMs` ago, where the
- * horizon is how long a record may legitimately wait (join.windowMs + join.idleMs + flush + commit).
+ * horizon is how long a record may legitimately wait (join.windowMs + join.idleMs + log-end check + flush + commit).
  * With no traffic the log end stops moving and this becomes lag = 0. Until a sample that old exists
  * (just started), the oldest sample stands in, which only makes the judgement stricter.
  */
@@ -72,7 +72,9 @@ export class CaughtUpJudge {
 /** The horizon for a config: how long a consumed record may wait before its offset is committed. */
 export function caughtUpHorizonMs(c: { join: { windowMs: number; idleMs: number }; sink: { flushIntervalMs: number } }): number {
   const COMMIT_INTERVAL_MS = 1000; // KafkaSource commits every second
-  return c.join.windowMs + c.join.idleMs + c.sink.flushIntervalMs + COMMIT_INTERVAL_MS;
+  // The join takes a stream as silent only once a log-end check (after each commit) confirms it.
+  const LOG_END_CHECK_MS = 1000;
+  return c.join.windowMs + c.join.idleMs + LOG_END_CHECK_MS + c.sink.flushIntervalMs + COMMIT_INTERVAL_MS;
 }
 
 /** A one-off reading for `status`: no history, so "behind" is every uncommitted record. */

@@ -33,8 +33,8 @@ describe('caught-up judgement', () => {
     assert.equal(judge.observe(0, [part(0, 0, 0)]).caughtUp, true);
   });
 
-  it('uses the join window, idle time, flush interval and commit interval as the horizon', () => {
-    assert.equal(caughtUpHorizonMs({ join: { windowMs: 60_000, idleMs: 5_000 }, sink: { flushIntervalMs: 1_000 } }), 67_000);
+  it('uses the join window, idle time, log-end check, flush interval and commit interval as the horizon', () => {
+    assert.equal(caughtUpHorizonMs({ join: { windowMs: 60_000, idleMs: 5_000 }, sink: { flushIntervalMs: 1_000 } }), 68_000);
   });
 
   it('prints the status line', () => {
