@@ -106,6 +106,8 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     labels = await startLabelsSource({ kafka, store, topic: config.kafka.topics.labels, groupId: `${config.kafka.groupId}.labels`, model: config.model, logger });
   } catch (err) {
     stopTimers();
+    // Logged before the clean-up, so a clean-up that never ends still shows why it began.
+    logger.error({ stage: 'run', err: String(err) }, 'start-up failed: closing');
     await Promise.allSettled([driver.stop(), http.close(), pipeline.close(), lagWatch.stop()]);
     throw err;
   }

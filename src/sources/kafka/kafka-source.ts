@@ -50,8 +50,12 @@ export class KafkaSource implements RecordSource {
 
   async start(handler: SourceHandler): Promise<void> {
     const { requests, primaries } = this.topics;
+    // Each step logged: a start-up once hung here for minutes with nothing in the log (CI, 2026-12).
+    this.log.info('connecting the admin client');
     await this.admin.connect();
-    await checkCoPartitioned(this.admin, requests, primaries);
+    this.log.info({ topics: [requests, primaries] }, 'reading topic metadata');
+    const partitions = await checkCoPartitioned(this.admin, requests, primaries);
+    this.log.info({ partitions }, 'topics are co-partitioned; joining the group');
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.generation++;
       this.heartbeatAt = this.deps.now();
