@@ -22,6 +22,9 @@ export interface HttpLimits {
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = { maxBodyBytes: 1_048_576, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
 
+/** How long requests in flight at close may take to finish before their connections are cut. */
+const CLOSE_GRACE_MS = 5_000;
+
 const AUTH_FAILED = { error: { code: 'SHADOW_AUTH', message: 'missing or wrong bearer token' } };
 
 /**
@@ -38,7 +41,12 @@ export async function startHttpServer(
   const log = logger.child({ stage: 'http' });
   // Node checks header and request timeouts on this interval (default 30 s): keep it near the limits.
   const checkEvery = Math.max(250, Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4);
+  let closing = false;
+  const answering = new Set<ServerResponse>();
   const server = createServer({ connectionsCheckingInterval: checkEvery }, (req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+    answering.add(res);
+    res.once('close', () => answering.delete(res));
     handle(req, res, routes, limits).catch((err: unknown) => {
       log.warn({ err: String(err), path: safePath(req) }, 'http request failed');
       if (!res.headersSent) send(res, 500, { error: { code: 'SHADOW_INTERNAL', message: 'internal error' } });
@@ -60,10 +68,17 @@ export async function startHttpServer(
   return {
     server,
     url,
+    // server.close() waits for every open connection, and closes only idle ones. A keep-alive
+    // connection with a request in flight at that moment stayed open for as long as its client kept
+    // polling faster than keepAliveTimeout (a readiness probe, a scraper): a failed start-up hung for
+    // minutes. So answers from now on close their connection, and whatever is left is cut after a grace.
     close: () =>
       new Promise((r) => {
+        closing = true;
+        for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
         server.close(() => r());
         server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       }),
   };
 }

@@ -35,6 +35,29 @@ export interface RunOptions extends Pick<PipelineOptions, 'wrapSink' | 'storeFen
   readonly instanceId?: string;
 }
 
+/** A failed start-up exits even if a part's clean-up never ends (the CLI exits the process after). */
+const CLEANUP_MS = 10_000;
+
+/** Waits for every part's clean-up, at most `ms`; logs the parts that failed or had not finished. */
+async function settleWithin(ms: number, parts: Record<string, Promise<unknown>>, logger: Logger): Promise<void> {
+  const pending = new Set(Object.keys(parts));
+  const all = Promise.all(
+    Object.entries(parts).map(([name, p]) =>
+      p.then(
+        () => pending.delete(name),
+        (err: unknown) => {
+          pending.delete(name);
+          logger.warn({ stage: 'run', part: name, err: String(err) }, 'clean-up of a part failed');
+        },
+      ),
+    ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([all, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+  if (pending.size > 0) logger.error({ stage: 'run', parts: [...pending], ms }, 'clean-up did not finish in time: leaving it');
+}
+
 /** The Kafka processor: consumer group -> pipeline -> ClickHouse, with metrics and health on HTTP. */
 export async function startProcessor(config: Readonly<Config>, store: Store, logger: Logger, opts: RunOptions = {}): Promise<RunningProcessor> {
   const metrics = new Metrics();
@@ -108,7 +131,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
     stopTimers();
     // Logged before the clean-up, so a clean-up that never ends still shows why it began.
     logger.error({ stage: 'run', err: String(err) }, 'start-up failed: closing');
-    await Promise.allSettled([driver.stop(), http.close(), pipeline.close(), lagWatch.stop()]);
+    await settleWithin(CLEANUP_MS, { driver: driver.stop(), source: source.close(), http: http.close(), pipeline: pipeline.close(), lagWatch: lagWatch.stop() }, logger);
     throw err;
   }
   let stopping: Promise<void> | null = null;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ShadowError, errorMessage } from '../errors.ts';
 import { DEFAULT_REGISTRY_TOPIC, createRegistryKafka, ensureRegistryTopic, type RegistryKafkaOptions } from '../kafka/registry-topic.ts';
 import { tailTopic, topicEndOffsets } from '../kafka/tail.ts';
+import { withDeadline } from '../kafka/deadline.ts';
 import type { ProductionRecord } from './types.ts';
 
 export interface WatchOptions extends RegistryKafkaOptions {
@@ -86,7 +87,7 @@ export async function watchProduction(model: string, onChange: (record: Producti
     // An empty topic has nothing to catch up on; the group join finishes in the background and
     // reads from offset 0, so a flip published from now on is still delivered.
     if (pending.size === 0) finishCatchUp();
-    await withTimeout(ready, opts.readyTimeoutMs ?? 30_000, `watchProduction(${model}): not caught up with ${topic}`);
+    await withDeadline(ready, opts.readyTimeoutMs ?? 30_000, `watchProduction(${model}): catching up with ${topic}`);
   } catch (err) {
     await tail?.stop().catch(() => {});
     if (err instanceof ShadowError) throw err;
@@ -105,14 +106,6 @@ export async function readProduction(model: string, opts: WatchOptions): Promise
   const record = watch.current();
   await watch.stop();
   return record;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ShadowError('SHADOW_KAFKA', `${what} after ${ms} ms`, { retryable: true })), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function parse(value: Buffer | null): ProductionRecord | null {

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { Config } from '../../config/index.ts';
 import type { Kafka } from '../../kafka/client.ts';
+import { withDeadline } from '../../kafka/deadline.ts';
 import type { Logger } from '../../ops/logger.ts';
 import type { Metrics } from '../../ops/metrics.ts';
 
@@ -79,20 +80,14 @@ export function caughtUpHorizonMs(c: { join: { windowMs: number; idleMs: number 
 
 /** A one-off reading for `status`: no history, so "behind" is every uncommitted record. */
 export async function readGroupState(admin: Admin, groupId: string, topics: readonly string[], timeoutMs: number): Promise<CaughtUpState> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the broker within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
     const read = (async () => {
       await admin.connect();
       return readGroupLag(admin, groupId, topics);
     })();
-    read.catch(() => {}); // the timeout may win; the late rejection is not an unhandled one
-    const lags = await Promise.race([read, timeout]);
+    const lags = await withDeadline(read, timeoutMs, 'reading the group lag');
     return new CaughtUpJudge(0).observe(Date.now(), lags);
   } finally {
-    clearTimeout(timer);
     await admin.disconnect().catch(() => {});
   }
 }

@@ -5,6 +5,11 @@ import type { RecordSource, SourceBatch, SourceHandler } from '../../pipeline/re
 import type { RawRecord, Stream } from '../../types.ts';
 import { coPartitionAssigner } from './co-partition-assigner.ts';
 import { checkCoPartitioned } from './topology.ts';
+import { DeadlineExceeded, withDeadline } from '../../kafka/deadline.ts';
+
+/** Per start-up step: kafkajs's own retries against a broker that refuses connections take ~35 s. */
+const START_STEP_MS = 45_000;
+const START_ATTEMPTS = 3;
 
 export interface KafkaSourceDeps {
   readonly kafka: Kafka;
@@ -21,7 +26,7 @@ export interface KafkaSourceDeps {
  */
 export class KafkaSource implements RecordSource {
   private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private admin: Admin;
   private readonly log: Logger;
   private readonly topics: Record<Stream, string>;
   private generation = 0;
@@ -50,11 +55,7 @@ export class KafkaSource implements RecordSource {
 
   async start(handler: SourceHandler): Promise<void> {
     const { requests, primaries } = this.topics;
-    // Each step logged: a start-up once hung here for minutes with nothing in the log (CI, 2026-12).
-    this.log.info('connecting the admin client');
-    await this.admin.connect();
-    this.log.info({ topics: [requests, primaries] }, 'reading topic metadata');
-    const partitions = await checkCoPartitioned(this.admin, requests, primaries);
+    const partitions = await this.readTopology();
     this.log.info({ partitions }, 'topics are co-partitioned; joining the group');
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.generation++;
@@ -72,6 +73,28 @@ export class KafkaSource implements RecordSource {
       partitionsConsumedConcurrently: this.config.kafka.partitionsConsumedConcurrently,
       eachBatch: (payload) => handler.batch(this.toBatch(payload)),
     });
+  }
+
+  /**
+   * Connects the admin client and checks co-partitioning, each step logged and bounded: a start-up
+   * once waited minutes here with nothing in its log (here and in CI, 2026-12). A step without an
+   * answer in time is retried on a fresh admin client; a refusal (SHADOW_TOPOLOGY) is not retried.
+   */
+  private async readTopology(): Promise<number> {
+    const { requests, primaries } = this.topics;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.log.info({ attempt }, 'connecting the admin client');
+        await withDeadline(this.admin.connect(), START_STEP_MS, 'connecting the admin client');
+        this.log.info({ topics: [requests, primaries] }, 'reading topic metadata');
+        return await withDeadline(checkCoPartitioned(this.admin, requests, primaries), START_STEP_MS, 'reading topic metadata');
+      } catch (err) {
+        if (!(err instanceof DeadlineExceeded) || attempt === START_ATTEMPTS) throw err;
+        this.log.warn({ attempt, err: err.message }, 'no answer from Kafka in time: retrying on a new admin client');
+        void this.admin.disconnect().catch(() => {});
+        this.admin = this.deps.kafka.admin();
+      }
+    }
   }
 
   /** kafkajs's own stop() leaves the group first, after which commits are refused: pause instead. */
