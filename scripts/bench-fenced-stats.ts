@@ -16,16 +16,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PURE_PAIRS, sampleTraffic } from '../bench/lib/backlog.ts';
+import { BENCH_PARTITIONS, pipelineRows } from '../bench/lib/pipeline-rows.ts';
 import { benchConfig } from '../bench/lib/instance.ts';
-import { createLogger } from '../src/ops/logger.ts';
 import type { OutcomeRow } from '../src/outcomes/index.ts';
-import { buildPipeline } from '../src/pipeline/build.ts';
 import { openStore, type Store } from '../src/sinks/clickhouse/client.ts';
 import { createFence } from '../src/sinks/clickhouse/fence.ts';
 import { migrate, readMigrations, renderSql } from '../src/sinks/clickhouse/migrate.ts';
 import { createOutcomeSink, type FenceStamp, type RowSink } from '../src/sinks/clickhouse/outcome-sink.ts';
-import type { RawRecord } from '../src/types.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,48 +34,12 @@ const { values: args } = parseArgs({
 const PAIRS = Number(args.pairs);
 const ROUNDS = Number(args.rounds);
 const BLOCK = Number(args.block);
-const PARTITIONS = 8;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const dir = mkdtempSync(join(tmpdir(), 'shadow-bench-fenced-stats-'));
 const config = benchConfig({ clickhouse: { dataDir: join(dir, 'data') } });
 const store = await openStore(config.clickhouse);
 await migrate(store);
-
-/** The outcome rows the pipeline makes for PAIRS generated request/primary pairs, over 8 partitions. */
-async function pipelineRows(): Promise<OutcomeRow[]> {
-  const envelopes = sampleTraffic({ name: 'fenced-stats', requests: PAIRS, seed: 5, shape: PURE_PAIRS });
-  const perPartition: RawRecord[][] = Array.from({ length: PARTITIONS }, () => []);
-  const offsets = { requests: new Array<number>(PARTITIONS).fill(0), primaries: new Array<number>(PARTITIONS).fill(0) };
-  for (const e of envelopes) {
-    let h = 0;
-    for (let i = 0; i < e.key.length; i++) h = (h * 31 + e.key.charCodeAt(i)) | 0;
-    const p = Math.abs(h) % PARTITIONS;
-    const value = Buffer.from(typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload));
-    perPartition[p]!.push({ ref: { stream: e.stream, topic: e.stream, partition: p, offset: offsets[e.stream][p]!++ }, key: e.key, value });
-  }
-  const rows: OutcomeRow[] = [];
-  const capture: RowSink = {
-    async insert(block) {
-      rows.push(...block);
-    },
-  };
-  const pipeline = await buildPipeline(config, store, createLogger({ level: 'warn' }), { now: () => 0, wrapSink: () => capture });
-  for (let p = 0; p < PARTITIONS; p++) {
-    pipeline.processor.assign(p);
-    const recs = perPartition[p]!;
-    for (let i = 0; i < recs.length; i += 500) {
-      const chunk = recs.slice(i, i + 500);
-      await pipeline.processor.handle(p, chunk.filter((r) => r.ref.stream === 'requests'));
-      await pipeline.processor.handle(p, chunk.filter((r) => r.ref.stream === 'primaries'));
-      if (pipeline.writer.pendingRows >= config.sink.maxPendingRows) await pipeline.writer.flush();
-    }
-  }
-  pipeline.processor.drain();
-  await pipeline.writer.flush();
-  await pipeline.close();
-  return rows;
-}
 
 interface Variant {
   readonly name: string;
@@ -96,7 +57,7 @@ async function variant(name: string, database: string, expectCompared: number, p
   await migrate(s);
   await prepare(s);
   const fence = createFence(s, 'bench:fenced-stats', 'bench');
-  const stamp: FenceStamp = { scope: fence.scope, generations: await fence.claim([...Array(PARTITIONS).keys()]) };
+  const stamp: FenceStamp = { scope: fence.scope, generations: await fence.claim([...Array(BENCH_PARTITIONS).keys()]) };
   return { name, store: s, sink: createOutcomeSink(s), stamp, truncate: await mergeTreeTables(s), expectCompared };
 }
 
@@ -113,7 +74,7 @@ async function scalar(s: Store, query: string): Promise<number> {
   return Number(row?.n);
 }
 
-const rows = await pipelineRows();
+const rows = await pipelineRows(config, store, 'fenced-stats', PAIRS);
 const blocks: OutcomeRow[][] = [];
 for (let i = 0; i < rows.length; i += BLOCK) blocks.push(rows.slice(i, i + BLOCK));
 const compared = rows.filter((r) => r.kind === 'compared').length;

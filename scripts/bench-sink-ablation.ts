@@ -28,17 +28,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { PURE_PAIRS, sampleTraffic } from '../bench/lib/backlog.ts';
+import { BENCH_PARTITIONS, pipelineRows } from '../bench/lib/pipeline-rows.ts';
 import { benchConfig } from '../bench/lib/instance.ts';
 import { threadCpu } from '../bench/lib/procfs.ts';
-import { createLogger } from '../src/ops/logger.ts';
 import { OUTCOME_COLUMNS, type OutcomeRow } from '../src/outcomes/index.ts';
-import { buildPipeline } from '../src/pipeline/build.ts';
 import type { Store } from '../src/sinks/clickhouse/client.ts';
 import { createFence } from '../src/sinks/clickhouse/fence.ts';
 import { migrate } from '../src/sinks/clickhouse/migrate.ts';
 import { createOutcomeSink, type FenceStamp, type RowSink } from '../src/sinks/clickhouse/outcome-sink.ts';
-import type { RawRecord } from '../src/types.ts';
 
 type EmbeddedConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
@@ -54,7 +51,6 @@ const { values: args } = parseArgs({
 const PAIRS = Number(args.pairs);
 const ROUNDS = Number(args.rounds);
 const BLOCK = Number(args.block);
-const PARTITIONS = 8;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const dir = mkdtempSync(join(tmpdir(), 'shadow-bench-sink-ablation-'));
@@ -64,41 +60,6 @@ const connection = createChdbConnection({ path: join(dir, 'data') });
 const client = createClient({ connection: connection as unknown as EmbeddedConnection, clickhouse_settings: { date_time_input_format: 'best_effort' } });
 const store: Store = { client, database: config.clickhouse.database, mode: 'embedded', location: dir, close: () => client.close() };
 await migrate(store);
-
-/** The outcome rows the pipeline makes for PAIRS generated request/primary pairs, over 8 partitions. */
-async function pipelineRows(): Promise<OutcomeRow[]> {
-  const envelopes = sampleTraffic({ name: 'sink-ablation', requests: PAIRS, seed: 5, shape: PURE_PAIRS });
-  const perPartition: RawRecord[][] = Array.from({ length: PARTITIONS }, () => []);
-  const offsets = { requests: new Array<number>(PARTITIONS).fill(0), primaries: new Array<number>(PARTITIONS).fill(0) };
-  for (const e of envelopes) {
-    let h = 0;
-    for (let i = 0; i < e.key.length; i++) h = (h * 31 + e.key.charCodeAt(i)) | 0;
-    const p = Math.abs(h) % PARTITIONS;
-    const value = Buffer.from(typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload));
-    perPartition[p]!.push({ ref: { stream: e.stream, topic: e.stream, partition: p, offset: offsets[e.stream][p]!++ }, key: e.key, value });
-  }
-  const rows: OutcomeRow[] = [];
-  const capture: RowSink = {
-    async insert(block) {
-      rows.push(...block);
-    },
-  };
-  const pipeline = await buildPipeline(config, store, createLogger({ level: 'warn' }), { now: () => 0, wrapSink: () => capture });
-  for (let p = 0; p < PARTITIONS; p++) {
-    pipeline.processor.assign(p);
-    const recs = perPartition[p]!;
-    for (let i = 0; i < recs.length; i += 500) {
-      const chunk = recs.slice(i, i + 500);
-      await pipeline.processor.handle(p, chunk.filter((r) => r.ref.stream === 'requests'));
-      await pipeline.processor.handle(p, chunk.filter((r) => r.ref.stream === 'primaries'));
-      if (pipeline.writer.pendingRows >= config.sink.maxPendingRows) await pipeline.writer.flush();
-    }
-  }
-  pipeline.processor.drain();
-  await pipeline.writer.flush();
-  await pipeline.close();
-  return rows;
-}
 
 /** The long strings a slim identity row would leave out. */
 const LONG_STRINGS = ['features', 'raw_payload', 'primary_output', 'candidate_output', 'candidate_error_reason', 'error_message'] as const;
@@ -177,7 +138,7 @@ async function variant(name: string, blocks: readonly OutcomeRow[][], drop: (all
   for (const v of gone) await s.client.command({ query: `DROP VIEW ${database}.${v}` });
   if (dropEntry) await s.client.command({ query: `DROP VIEW ${database}.outcomes_entry_mv` });
   const fence = createFence(s, 'bench:sink-ablation', 'bench');
-  const stamp: FenceStamp = { scope: fence.scope, generations: await fence.claim([...Array(PARTITIONS).keys()]) };
+  const stamp: FenceStamp = { scope: fence.scope, generations: await fence.claim([...Array(BENCH_PARTITIONS).keys()]) };
   const truncate = (
     await names<{ name: string }>(
       s,
@@ -190,7 +151,7 @@ async function variant(name: string, blocks: readonly OutcomeRow[][], drop: (all
   return { name, store: s, sink: raw ? rawSink(s) : createOutcomeSink(s), stamp, blocks, truncate, kept, dropped, expectOutcomes: dropEntry ? 0 : total, bytesPerRow: blocks.reduce((n, b) => n + bodyBytes(b, stamp), 0) / total };
 }
 
-const rows = await pipelineRows();
+const rows = await pipelineRows(config, store, 'sink-ablation', PAIRS);
 const toBlocks = (rs: OutcomeRow[]) => {
   const out: OutcomeRow[][] = [];
   for (let i = 0; i < rs.length; i += BLOCK) out.push(rs.slice(i, i + BLOCK));

@@ -13,17 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PURE_PAIRS, sampleTraffic } from '../bench/lib/backlog.ts';
+import { BENCH_PARTITIONS, pipelineRows } from '../bench/lib/pipeline-rows.ts';
 import { benchConfig } from '../bench/lib/instance.ts';
 import { threadCpu } from '../bench/lib/procfs.ts';
-import { createLogger } from '../src/ops/logger.ts';
 import { OUTCOME_COLUMNS, type OutcomeRow } from '../src/outcomes/index.ts';
-import { buildPipeline } from '../src/pipeline/build.ts';
 import { openStore, type Store } from '../src/sinks/clickhouse/client.ts';
 import { createFence } from '../src/sinks/clickhouse/fence.ts';
 import { migrate } from '../src/sinks/clickhouse/migrate.ts';
 import { createOutcomeSink, type FenceStamp, type RowSink } from '../src/sinks/clickhouse/outcome-sink.ts';
-import type { RawRecord } from '../src/types.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,49 +32,12 @@ const { values: args } = parseArgs({
 const PAIRS = Number(args.pairs);
 const ROUNDS = Number(args.rounds);
 const BLOCK = Number(args.block);
-const PARTITIONS = 8;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const dir = mkdtempSync(join(tmpdir(), 'shadow-bench-encoding-'));
 const config = benchConfig({ clickhouse: { dataDir: join(dir, 'data') } });
 const store = await openStore(config.clickhouse);
 await migrate(store);
-
-/** The outcome rows the pipeline makes for PAIRS generated request/primary pairs, over 8 partitions. */
-async function pipelineRows(): Promise<OutcomeRow[]> {
-  const envelopes = sampleTraffic({ name: 'sink-encoding', requests: PAIRS, seed: 5, shape: PURE_PAIRS });
-  const perPartition: RawRecord[][] = Array.from({ length: PARTITIONS }, () => []);
-  const offsets = { requests: new Array<number>(PARTITIONS).fill(0), primaries: new Array<number>(PARTITIONS).fill(0) };
-  for (const e of envelopes) {
-    let h = 0;
-    for (let i = 0; i < e.key.length; i++) h = (h * 31 + e.key.charCodeAt(i)) | 0;
-    const p = Math.abs(h) % PARTITIONS;
-    const value = Buffer.from(typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload));
-    perPartition[p]!.push({ ref: { stream: e.stream, topic: e.stream, partition: p, offset: offsets[e.stream][p]!++ }, key: e.key, value });
-  }
-  const rows: OutcomeRow[] = [];
-  const capture: RowSink = {
-    async insert(block) {
-      rows.push(...block);
-    },
-  };
-  const pipeline = await buildPipeline(config, store, createLogger({ level: 'warn' }), { now: () => 0, wrapSink: () => capture });
-  for (let p = 0; p < PARTITIONS; p++) {
-    pipeline.processor.assign(p);
-    // Requests and primaries of a partition arrive as separate batches, as from Kafka.
-    const recs = perPartition[p]!;
-    for (let i = 0; i < recs.length; i += 500) {
-      const chunk = recs.slice(i, i + 500);
-      await pipeline.processor.handle(p, chunk.filter((r) => r.ref.stream === 'requests'));
-      await pipeline.processor.handle(p, chunk.filter((r) => r.ref.stream === 'primaries'));
-      if (pipeline.writer.pendingRows >= config.sink.maxPendingRows) await pipeline.writer.flush();
-    }
-  }
-  pipeline.processor.drain();
-  await pipeline.writer.flush();
-  await pipeline.close();
-  return rows;
-}
 
 /** The sink as it was before JSONCompactEachRow: one object per row, a spread copy of it to stamp it. */
 function jsonEachRowSink(s: Store): RowSink {
@@ -115,13 +75,13 @@ interface Sample {
   bytesPerRow: number;
 }
 
-const rows = await pipelineRows();
+const rows = await pipelineRows(config, store, 'sink-encoding', PAIRS);
 const blocks: OutcomeRow[][] = [];
 for (let i = 0; i < rows.length; i += BLOCK) blocks.push(rows.slice(i, i + BLOCK));
 log(`${rows.length} outcome rows from ${PAIRS} pairs, ${blocks.length} blocks of up to ${BLOCK}`);
 
 const fence = createFence(store, 'bench:sink-encoding', 'bench');
-const stamp: FenceStamp = { scope: fence.scope, generations: await fence.claim([...Array(PARTITIONS).keys()]) };
+const stamp: FenceStamp = { scope: fence.scope, generations: await fence.claim([...Array(BENCH_PARTITIONS).keys()]) };
 const sinks: Record<Encoding, RowSink> = { JSONEachRow: jsonEachRowSink(store), JSONCompactEachRow: createOutcomeSink(store) };
 const truncated = (
   await (

@@ -14,8 +14,7 @@ import { openStore } from '../../src/sinks/clickhouse/client.ts';
 import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import { createOutcomeSink, type RowSink } from '../../src/sinks/clickhouse/outcome-sink.ts';
 import type { OutcomeRow } from '../../src/outcomes/index.ts';
-import type { RawRecord } from '../../src/types.ts';
-import { sampleTraffic, PURE_PAIRS } from '../lib/backlog.ts';
+import { partitionedTraffic } from '../lib/pipeline-rows.ts';
 import { workerArgs, workerResult } from '../lib/child.ts';
 import { benchConfig } from '../lib/instance.ts';
 import { threadCpu } from '../lib/procfs.ts';
@@ -33,17 +32,8 @@ await migrate(store);
 const logger = createLogger({ level: 'warn' });
 
 // Records as kafkajs hands them over: Buffers, one partition per 1/8 of the ids (as the backlog).
-const envelopes = sampleTraffic({ name: 'pipeline', requests: a.pairs, seed: 5, shape: PURE_PAIRS });
-const PARTITIONS = 8;
-const perPartition: RawRecord[][] = Array.from({ length: PARTITIONS }, () => []);
-const offsets = { requests: new Array<number>(PARTITIONS).fill(0), primaries: new Array<number>(PARTITIONS).fill(0) };
-for (const e of envelopes) {
-  let h = 0;
-  for (let i = 0; i < e.key.length; i++) h = (h * 31 + e.key.charCodeAt(i)) | 0;
-  const p = Math.abs(h) % PARTITIONS;
-  const value = Buffer.from(typeof e.payload === 'string' ? e.payload : JSON.stringify(e.payload));
-  perPartition[p]!.push({ ref: { stream: e.stream, topic: e.stream, partition: p, offset: offsets[e.stream][p]!++ }, key: e.key, value });
-}
+const perPartition = partitionedTraffic('pipeline', a.pairs);
+const PARTITIONS = perPartition.length;
 
 const captured: OutcomeRow[][] = [];
 const capture: RowSink = {

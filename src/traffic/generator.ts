@@ -8,7 +8,7 @@ import {
   expectedTable,
   rowFeatures,
 } from './dataset.ts';
-import { exponential, lognormal, pickWeighted, randInt, substream, uniform } from './prng.ts';
+import { exponential, lognormal, randInt, substream, uniform } from './prng.ts';
 
 export type Stream = 'requests' | 'primaries';
 
