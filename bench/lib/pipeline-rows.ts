@@ -37,6 +37,7 @@ export async function pipelineRows(config: Readonly<Config>, store: Store, name:
     async insert(block) {
       rows.push(...block);
     },
+    resend: () => Promise.reject(new Error('this sink only captures new blocks: nothing repairs through it')),
   };
   const pipeline = await buildPipeline(config, store, createLogger({ level: 'warn' }), { now: () => 0, wrapSink: () => capture });
   for (let p = 0; p < perPartition.length; p++) {

@@ -44,8 +44,12 @@ export class LogHistogram {
   }
 
   add(value: number, times = 1): void {
-    const b = bucketOf(value);
-    this.counts.set(b, (this.counts.get(b) ?? 0) + times);
+    this.addToBucket(bucketOf(value), times);
+  }
+
+  /** For a value whose bucketOf() is already known (one value counted in several cells). */
+  addToBucket(bucket: number, times = 1): void {
+    this.counts.set(bucket, (this.counts.get(bucket) ?? 0) + times);
     this.n += times;
   }
 

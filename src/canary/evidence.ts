@@ -39,12 +39,15 @@ SELECT
     countIf(p.pl = l.truth)    AS correct
 FROM
 (
-    SELECT request_id, any(primary_version) AS pv, any(segments) AS segs, any(primary_label) AS pl
-    FROM ${db}.outcomes
-    WHERE model = {model:String}
-      AND kind IN ('compared', 'unmatched_primary') AND primary_present = 1 AND primary_error = 0
-      AND primary_version IN ({baseline:String}, {canary:String})
-      AND event_time >= {from:DateTime('UTC')} AND event_time < {to:DateTime('UTC')}
+    SELECT e_id AS request_id, any(e_pv) AS pv, any(seg_dict[e_seg]) AS segs, any(e_pl) AS pl
+    FROM ${db}.outcome_blocks
+    ARRAY JOIN l_kind AS e_kind, l_request_id AS e_id, l_t AS e_t, l_flags AS e_flags, l_seg AS e_seg, l_pv AS e_pv, l_pl AS e_pl
+    WHERE row_type = 'ledger' AND model = {model:String}
+      AND event_time >= {from:DateTime('UTC')}
+      AND e_kind IN ('compared', 'unmatched_primary') AND bitTest(e_flags, 4) AND NOT bitTest(e_flags, 2)
+      AND e_pv IN ({baseline:String}, {canary:String})
+      AND e_t >= toUnixTimestamp64Milli(toDateTime64({from:DateTime('UTC')}, 3, 'UTC'))
+      AND e_t <  toUnixTimestamp64Milli(toDateTime64({to:DateTime('UTC')}, 3, 'UTC'))
     GROUP BY request_id
 ) AS p
 INNER JOIN

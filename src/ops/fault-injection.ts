@@ -47,19 +47,22 @@ export function injectSinkFaults(plan: FaultPlan, logger: Logger): (sink: RowSin
   log.warn({ plan }, 'FAULT INJECTION ACTIVE: for tests only');
   let calls = 0;
   let failUntil = 0;
+  // A repair's resend is an insert call like any other: kill points and failure windows count it.
+  const guarded = async (token: string, send: (token: string) => Promise<void>) => {
+    calls++;
+    const f = plan.failInserts;
+    if (f && calls === f.fromInsert) failUntil = Date.now() + f.forMs;
+    if (Date.now() < failUntil) throw new ShadowError('SHADOW_SINK', 'injected insert failure', { retryable: true });
+    const kill = plan.kill && calls === plan.kill.atInsert ? plan.kill.point : null;
+    if (kill === 'before-insert') die(log, kill, calls);
+    const done = send(plan.reuseToken ? 'reused-token' : plan.skipRecovery ? `${token}:${process.pid}` : token);
+    if (kill === 'during-insert') setTimeout(() => die(log, kill, calls), 1);
+    await done;
+    if (kill) die(log, kill, calls);
+  };
   return (inner) => ({
-    async insert(rows, token, stamp) {
-      calls++;
-      const f = plan.failInserts;
-      if (f && calls === f.fromInsert) failUntil = Date.now() + f.forMs;
-      if (Date.now() < failUntil) throw new ShadowError('SHADOW_SINK', 'injected insert failure', { retryable: true });
-      const kill = plan.kill && calls === plan.kill.atInsert ? plan.kill.point : null;
-      if (kill === 'before-insert') die(log, kill, calls);
-      const done = inner.insert(rows, plan.reuseToken ? 'reused-token' : plan.skipRecovery ? `${token}:${process.pid}` : token, stamp);
-      if (kill === 'during-insert') setTimeout(() => die(log, kill, calls), 1);
-      await done;
-      if (kill) die(log, kill, calls);
-    },
+    insert: (rows, token, stamp) => guarded(token, (t) => inner.insert(rows, t, stamp)),
+    resend: (tuples, token, stamp) => guarded(token, (t) => inner.resend(tuples, t, stamp)),
   });
 }
 

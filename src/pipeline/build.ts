@@ -124,7 +124,7 @@ export async function buildPipeline(config: Readonly<Config>, store: Store, logg
     writer,
     scorer,
     sink,
-    ledger: createLedger(store, config.model, c.version, sink, opts.fence),
+    ledger: createLedger(store, config.model, c.version, sink, opts.fence, log),
     ownership,
     offsets,
     fatal,

@@ -18,7 +18,7 @@ import { buildPipeline, type PipelineOptions } from './build.ts';
 export interface RunningProcessor {
   readonly httpUrl: string;
   readonly metrics: Metrics;
-  /** Resolves when a non-retryable sink failure stops the processor. */
+  /** Resolves when a non-retryable sink failure, or a consumer kafkajs will not restart, stops the processor. */
   readonly fatal: Promise<ShadowError>;
   /** Graceful: stop fetching, write and commit everything consumed, close. */
   stop(): Promise<void>;
@@ -138,7 +138,7 @@ export async function startProcessor(config: Readonly<Config>, store: Store, log
   return {
     httpUrl: http.url,
     metrics,
-    fatal: pipeline.fatal,
+    fatal: Promise.race([pipeline.fatal, source.fatal]),
     stop() {
       stopping ??= (async () => {
         stopTimers();

@@ -37,10 +37,14 @@ describe('graceful shutdown under load', () => {
     try {
       for (const c of committed) {
         const rs = await store.client.query({
+          // Every record below the committed offset has its ledger element (one per outcome, with the
+          // identities it accounts for).
           query: `SELECT uniqExact(o) AS n FROM (
-                    SELECT req_offset AS o FROM shadow.outcomes WHERE req_topic = {t:String} AND source_partition = {p:Int32} AND req_offset >= 0 AND req_offset < {c:Int64}
+                    SELECT e_ro AS o FROM shadow.outcome_blocks ARRAY JOIN l_req_offset AS e_ro
+                    WHERE row_type = 'ledger' AND req_topic = {t:String} AND source_partition = {p:Int32} AND e_ro >= 0 AND e_ro < {c:Int64}
                     UNION ALL
-                    SELECT prim_offset AS o FROM shadow.outcomes WHERE prim_topic = {t:String} AND source_partition = {p:Int32} AND prim_offset >= 0 AND prim_offset < {c:Int64})`,
+                    SELECT e_po AS o FROM shadow.outcome_blocks ARRAY JOIN l_prim_offset AS e_po
+                    WHERE row_type = 'ledger' AND prim_topic = {t:String} AND source_partition = {p:Int32} AND e_po >= 0 AND e_po < {c:Int64})`,
           format: 'JSONEachRow',
           query_params: { t: c.topic, p: c.partition, c: c.offset },
         });

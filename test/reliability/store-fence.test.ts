@@ -126,11 +126,12 @@ describe('the store enforces the write fence against a writer frozen mid-insert'
     return { ownership, writer, durable, lost, ledger: createLedger(store, MODEL, cv, sink, fence) };
   }
 
-  /** Every record of both partitions exactly once, as rows and in stats_1m. */
+  /** Every record of both partitions exactly once, in the ledger and in stats_1m. */
   async function oracle(cv: string, topic: string): Promise<string[]> {
     const v: string[] = [];
     const [ids] = await rows<{ n: string; distinct: string }>(
-      `SELECT count() AS n, uniqExact(source_partition, req_offset) AS distinct FROM shadow.outcomes WHERE candidate_version = {cv:String} AND req_topic = {t:String}`,
+      `SELECT count() AS n, uniqExact(source_partition, e_ro) AS distinct FROM shadow.outcome_blocks ARRAY JOIN l_req_offset AS e_ro
+       WHERE row_type = 'ledger' AND candidate_version = {cv:String} AND req_topic = {t:String} AND e_ro >= 0`,
       { cv, t: topic },
     );
     const [n, distinct] = [Number(ids!.n), Number(ids!.distinct)];

@@ -156,8 +156,9 @@ describe('ClickHouse server mode, against the test store server', () => {
       assert.equal(again.outcomes, 0);
       assert.equal(again.skipped, traffic.envelopes.length);
       const q = createStoreRunner(store);
-      const [before] = await q.query<{ n: string; d: string }>('SELECT count() AS n, (SELECT count() FROM shadow.disagreements) AS d FROM shadow.outcomes');
-      const tokens = (await q.query<{ t: string }>('SELECT DISTINCT block_token AS t FROM shadow.outcomes ORDER BY t')).map((r) => r.t);
+      const counts = 'SELECT count() AS n, (SELECT count() FROM shadow.outcomes) AS o, (SELECT count() FROM shadow.disagreements) AS d FROM shadow.outcome_blocks';
+      const [before] = await q.query<{ n: string; o: string; d: string }>(counts);
+      const tokens = (await q.query<{ t: string }>('SELECT DISTINCT block_token AS t FROM shadow.outcome_blocks ORDER BY t')).map((r) => r.t);
       assert.ok(tokens.length > 1, `blocks written: ${tokens.length}`);
       // What recovery does after a crash: every block again, each with its own token (outcome sink inserts),
       // through the write fence of the replay's scope as the blocks first went.
@@ -165,7 +166,7 @@ describe('ClickHouse server mode, against the test store server', () => {
       const ledger = createLedger(store, 'diagnosis', 'v10', createOutcomeSink(store), fence);
       const resent = await ledger.repair(tokens);
       assert.equal(resent, Number(before!.n));
-      const [after_] = await q.query<{ n: string; d: string }>('SELECT count() AS n, (SELECT count() FROM shadow.disagreements) AS d FROM shadow.outcomes');
+      const [after_] = await q.query<{ n: string; o: string; d: string }>(counts);
       assert.deepEqual(after_, before);
       assert.deepEqual((await readFigures(q, 'shadow', 'diagnosis', 'v10')).overall, truth.overall);
     });

@@ -239,6 +239,8 @@ export class MemStore {
           throw new ShadowError('SHADOW_SINK', 'connection reset after the insert landed', { retryable: true });
         }
       },
+      // The fake ledger repairs nothing (every fake block lands whole), so nothing is ever re-sent.
+      resend: () => Promise.reject(new Error('the fake store has no partial blocks to repair')),
     };
   }
 

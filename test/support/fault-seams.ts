@@ -35,6 +35,7 @@ export function freezeBeforeSend(inner: RowSink): { sink: RowSink } & Freeze {
       }
       await inner.insert(rows, token, stamp);
     },
+    resend: (tuples, token, stamp) => inner.resend(tuples, token, stamp),
   };
   return { sink, frozen: g.frozen, release: g.release };
 }

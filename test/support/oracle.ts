@@ -1,6 +1,6 @@
 // The fault suite's oracle. Every input is identified by (topic, partition, offset) in what is written;
 // the oracle checks that written identities are distinct, that they are exactly the records produced,
-// that stats_1m equals the ground truth, and that per-minute aggregates equal a recount from the rows.
+// that stats_1m equals the ground truth, and that per-minute aggregates equal a recount from the ledger.
 // It reads the tables as stored: no FINAL, no argMax, so a duplicate written twice shows.
 import type { QueryRunner } from '../../src/query/index.ts';
 import type { Truth } from './ground-truth.ts';
@@ -11,11 +11,16 @@ export interface Produced {
   readonly primaries: number;
 }
 
+/**
+ * Every record written, from the ledger rows of outcome_blocks (one array element per outcome, each
+ * carrying the identities it accounts for): a record written twice shows as a repeated identity.
+ */
 export async function writtenIdentities(q: QueryRunner, db: string): Promise<{ reqRows: number; reqIds: number; primRows: number; primIds: number }> {
   const [r] = await q.query<Record<string, string>>(
-    `SELECT countIf(req_offset >= 0) AS reqRows, uniqExactIf((req_topic, source_partition, req_offset), req_offset >= 0) AS reqIds,
-            countIf(prim_offset >= 0) AS primRows, uniqExactIf((prim_topic, source_partition, prim_offset), prim_offset >= 0) AS primIds
-     FROM ${db}.outcomes`,
+    `SELECT countIf(ro >= 0) AS reqRows, uniqExactIf((req_topic, source_partition, ro), ro >= 0) AS reqIds,
+            countIf(po >= 0) AS primRows, uniqExactIf((prim_topic, source_partition, po), po >= 0) AS primIds
+     FROM ${db}.outcome_blocks ARRAY JOIN l_req_offset AS ro, l_prim_offset AS po
+     WHERE row_type = 'ledger'`,
   );
   return { reqRows: Number(r!.reqRows), reqIds: Number(r!.reqIds), primRows: Number(r!.primRows), primIds: Number(r!.primIds) };
 }
@@ -43,16 +48,18 @@ async function recountMinutes(q: QueryRunner, db: string): Promise<string[]> {
   const agg = await q.query<Record<string, string>>(
     `SELECT toString(minute) AS m, ${cols.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM ${db}.stats_1m WHERE dimension = '__all__' GROUP BY m`,
   );
+  // The recount an analyst can make without stats_1m: every record's kind and flags, in the ledger.
   const rows = await q.query<Record<string, string>>(
-    `SELECT toString(toStartOfMinute(event_time)) AS m, countIf(kind = 'compared') AS compared, countIf(kind = 'compared' AND agree = 1) AS agreements,
-            countIf(kind = 'unmatched_request') AS unmatched_requests, countIf(kind = 'unmatched_primary') AS unmatched_primaries,
-            countIf(kind = 'duplicate') AS duplicates, countIf(kind = 'compared' AND candidate_error = 1) AS candidate_errors,
-            countIf(kind = 'compared' AND primary_error = 1) AS primary_errors
-     FROM ${db}.outcomes WHERE kind NOT IN ('reject', 'schema_mismatch') GROUP BY m`,
+    `SELECT toString(toStartOfMinute(fromUnixTimestamp64Milli(t, 'UTC'))) AS m, countIf(k = 'compared') AS compared, countIf(k = 'compared' AND bitTest(f, 0)) AS agreements,
+            countIf(k = 'unmatched_request') AS unmatched_requests, countIf(k = 'unmatched_primary') AS unmatched_primaries,
+            countIf(k = 'duplicate') AS duplicates, countIf(k = 'compared' AND bitTest(f, 1)) AS candidate_errors,
+            countIf(k = 'compared' AND bitTest(f, 2)) AS primary_errors
+     FROM ${db}.outcome_blocks ARRAY JOIN l_kind AS k, l_flags AS f, l_t AS t
+     WHERE row_type = 'ledger' AND k NOT IN ('reject', 'schema_mismatch') GROUP BY m`,
   );
   const byMinute = new Map(rows.map((r) => [r.m, r]));
   const out: string[] = [];
-  if (agg.length !== rows.length) out.push(`stats_1m has ${agg.length} minutes, outcomes ${rows.length}`);
+  if (agg.length !== rows.length) out.push(`stats_1m has ${agg.length} minutes, the ledger ${rows.length}`);
   for (const a of agg) {
     const r = byMinute.get(a.m!);
     for (const c of cols) if (Number(a[c]) !== Number(r?.[c] ?? 0)) out.push(`minute ${a.m} ${c}: stats_1m ${a[c]}, recount ${r?.[c] ?? 0}`);

@@ -14,14 +14,18 @@ SELECT
     countIf(p.pl != l.truth AND p.cl != l.truth)                                 AS both_wrong
 FROM
 (
-    -- Aliases differ from the column names: an alias named event_time would be substituted into WHERE.
-    SELECT request_id, any(event_time) AS at, any(segments) AS segs, any(primary_label) AS pl, any(candidate_label) AS cl
-    FROM ${db}.outcomes
-    WHERE model = {model:String}
+    -- Every compared record where both models answered, from the ledger rows of outcome_blocks (one
+    -- array element per record). Aliases differ from the column names: none is substituted elsewhere.
+    SELECT e_id AS request_id, any(fromUnixTimestamp64Milli(e_t, 'UTC')) AS at, any(seg_dict[e_seg]) AS segs, any(e_pl) AS pl, any(e_cl) AS cl
+    FROM ${db}.outcome_blocks
+    ARRAY JOIN l_kind AS e_kind, l_request_id AS e_id, l_t AS e_t, l_flags AS e_flags, l_seg AS e_seg, l_pl AS e_pl, l_cl AS e_cl
+    WHERE row_type = 'ledger'
+      AND model = {model:String}
       AND candidate_version = {candidate:String}
-      AND kind = 'compared' AND candidate_error = 0 AND primary_error = 0
-      AND event_time >= {start:DateTime('UTC')}
-      AND event_time <  {end:DateTime('UTC')}
+      AND event_time >= {start:DateTime('UTC')}  -- a ledger row's event_time is its latest record's
+      AND e_kind = 'compared' AND NOT bitTest(e_flags, 1) AND NOT bitTest(e_flags, 2)
+      AND e_t >= toUnixTimestamp64Milli(toDateTime64({start:DateTime('UTC')}, 3, 'UTC'))
+      AND e_t <  toUnixTimestamp64Milli(toDateTime64({end:DateTime('UTC')}, 3, 'UTC'))
     GROUP BY request_id
 ) AS p
 INNER JOIN

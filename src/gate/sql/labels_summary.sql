@@ -1,6 +1,6 @@
 -- Gate input 6: how every label message of the model was counted (exactly once): valid messages, distinct
 -- requests labelled, duplicates (further labels for a request already labelled), labels whose request is
--- unknown to shadow.outcomes (never mirrored, another model, or expired after its 30-day TTL), and messages
+-- unknown to the store (never mirrored, another model, or expired after its 30-day TTL), and messages
 -- that broke the contract. All labels received so far, not only the window's: a label's request time is
 -- only known once it is joined.
 SELECT
@@ -20,7 +20,16 @@ FROM
 ) AS l
 LEFT JOIN
 (
+    -- Requests recorded in the ledger rows of outcome_blocks, and (written before migration 000086)
+    -- in outcomes.
     SELECT DISTINCT request_id, toUInt8(1) AS known
-    FROM ${db}.outcomes
-    WHERE model = {model:String} AND request_id != ''
+    FROM
+    (
+        SELECT e_id AS request_id
+        FROM ${db}.outcome_blocks
+        ARRAY JOIN l_request_id AS e_id
+        WHERE row_type = 'ledger' AND model = {model:String} AND e_id != ''
+        UNION ALL
+        SELECT request_id FROM ${db}.outcomes WHERE model = {model:String} AND request_id != ''
+    )
 ) AS o ON o.request_id = l.request_id

@@ -43,10 +43,10 @@ export function clusterLayout(cfg: { readonly database: string; readonly cluster
   return cfg.cluster ? { cluster: cfg.cluster, database: cfg.database, readDatabase: readDatabase(cfg) } : null;
 }
 
-const HEAD = /^(CREATE MATERIALIZED VIEW IF NOT EXISTS|CREATE VIEW IF NOT EXISTS|CREATE TABLE IF NOT EXISTS|ALTER TABLE) \$\{db\}\.([a-z0-9_]+)/m;
+const HEAD = /^(CREATE MATERIALIZED VIEW IF NOT EXISTS|CREATE VIEW IF NOT EXISTS|CREATE TABLE IF NOT EXISTS|ALTER TABLE|DROP VIEW IF EXISTS) \$\{db\}\.([a-z0-9_]+)/m;
 const MERGE_TREE_ENGINE = /^ENGINE = (\w*)MergeTree$/m;
 
-type Kind = 'table' | 'materialized view' | 'view' | 'alter';
+type Kind = 'table' | 'materialized view' | 'view' | 'alter' | 'drop view';
 
 interface Head {
   readonly kind: Kind;
@@ -57,9 +57,17 @@ interface Head {
 
 function head(sql: string, name: string): Head {
   const m = HEAD.exec(sql);
-  if (!m) throw new Error(`migration ${name}: no CREATE ... IF NOT EXISTS \${db}.<name> or ALTER TABLE \${db}.<name> to render ON CLUSTER`);
+  if (!m) throw new Error(`migration ${name}: no CREATE ... IF NOT EXISTS \${db}.<name>, ALTER TABLE \${db}.<name> or DROP VIEW IF EXISTS \${db}.<name> to render ON CLUSTER`);
   const verb = m[1] ?? '';
-  const kind: Kind = verb.startsWith('CREATE MATERIALIZED') ? 'materialized view' : verb.startsWith('CREATE VIEW') ? 'view' : verb.startsWith('CREATE TABLE') ? 'table' : 'alter';
+  const kind: Kind = verb.startsWith('CREATE MATERIALIZED')
+    ? 'materialized view'
+    : verb.startsWith('CREATE VIEW')
+      ? 'view'
+      : verb.startsWith('CREATE TABLE')
+        ? 'table'
+        : verb.startsWith('DROP')
+          ? 'drop view'
+          : 'alter';
   return { kind, table: m[2] ?? '', end: m.index + m[0].length };
 }
 
@@ -84,6 +92,9 @@ export function renderClusterStatements(file: { readonly name: string; readonly 
   const db = (s: string, database: string) => s.replaceAll('${db}', database);
   if (h.kind === 'view') return [db(sql, layout.readDatabase)];
   if (h.kind === 'materialized view') return [db(sql, layout.database)];
+  // A materialized view lives in the local database, a plain view in the read database: a drop, by
+  // name only, is sent to both (IF EXISTS makes the other one a no-op).
+  if (h.kind === 'drop view') return [db(sql, layout.database), db(sql, layout.readDatabase)];
   if (h.kind === 'alter') {
     const local = db(sql, layout.database);
     if (!twins.has(h.table)) return [local];

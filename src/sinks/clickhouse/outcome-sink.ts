@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import { classifyClickHouseError } from './errors.ts';
-import { OUTCOME_COLUMNS, type OutcomeRow } from '../../outcomes/index.ts';
+import type { OutcomeRow } from '../../outcomes/index.ts';
+import { BLOCK_COLUMNS, PARTITION_INDEX, encodeBlock } from './block-encoding.ts';
 import type { SourceRef } from '../../types.ts';
 import type { Store } from './client.ts';
 
 /** The I/O boundary of the sink; tests wrap it to inject failures. */
 export interface RowSink {
-  /** With a stamp the rows go through the store's write fence (outcomes_entry), without straight to outcomes. */
+  /**
+   * Writes one block: its outcome rows, encoded as the block's rows (block-encoding.ts). With a stamp
+   * they go through the store's write fence (outcomes_entry), without it straight to outcome_blocks.
+   */
   insert(rows: readonly OutcomeRow[], token: string, stamp?: FenceStamp): Promise<void>;
+  /** Sends a block read back from outcome_blocks again, as stored, with its token (a repair). */
+  resend(tuples: readonly (readonly unknown[])[], token: string, stamp?: FenceStamp): Promise<void>;
 }
 
 /** The ownership generations a block was produced under, per source partition (see fence.ts). */
@@ -17,60 +23,46 @@ export interface FenceStamp {
 }
 
 export interface OutcomeSinkOptions {
-  /** Test seam for control runs: false sends stamped blocks straight to outcomes, past the store's fence. */
+  /** Test seam for control runs: false sends stamped blocks straight to outcome_blocks, past the store's fence. */
   readonly storeFence?: boolean;
 }
 
 export function createOutcomeSink(store: Store, opts: OutcomeSinkOptions = {}): RowSink {
-  const table = `${store.database}.outcomes`;
+  const blocks = `${store.database}.outcome_blocks`;
   const entry = `${store.database}.outcomes_entry`;
   const fenced = opts.storeFence ?? true;
+  const send = async (tuples: readonly (readonly unknown[])[], token: string, stamp?: FenceStamp) => {
+    const throughFence = stamp !== undefined && fenced;
+    try {
+      await store.client.insert({
+        table: throughFence ? entry : blocks,
+        columns: throughFence ? ENTRY_COLUMNS : DIRECT_COLUMNS,
+        values: throughFence ? stamped(tuples, stamp) : (tuples as unknown[][]),
+        // Arrays under one column list instead of one object per row: half the bytes, and 30-50% less CPU
+        // per row between the JS thread and chDB's parser (docs/benchmarks.md).
+        format: 'JSONCompactEachRow',
+        clickhouse_settings: {
+          // A retried block with the same token is dropped by the table and by every view.
+          insert_deduplication_token: token,
+          deduplicate_blocks_in_dependent_materialized_views: 1,
+        },
+      });
+    } catch (err) {
+      throw classifyClickHouseError(err, 'insert into outcome_blocks');
+    }
+  };
   return {
-    async insert(rows, token, stamp) {
-      const throughFence = stamp !== undefined && fenced;
-      try {
-        await store.client.insert({
-          table: throughFence ? entry : table,
-          columns: throughFence ? ENTRY_COLUMNS : DIRECT_COLUMNS,
-          values: throughFence ? stampedTuples(rows, stamp) : tuples(rows),
-          // Arrays under one column list instead of one object per row: half the bytes, and 30-50% less CPU
-          // per row between the JS thread and chDB's parser (docs/benchmarks.md, scripts/bench-sink-encoding.ts).
-          format: 'JSONCompactEachRow',
-          clickhouse_settings: {
-            // A retried block with the same token is dropped by the table and by every view.
-            insert_deduplication_token: token,
-            deduplicate_blocks_in_dependent_materialized_views: 1,
-          },
-        });
-      } catch (err) {
-        throw classifyClickHouseError(err, 'insert into outcomes');
-      }
-    },
+    insert: (rows, token, stamp) => send(encodeBlock(rows, token), token, stamp),
+    resend: send,
   };
 }
 
-const DIRECT_COLUMNS: [string, ...string[]] = [...OUTCOME_COLUMNS];
-const ENTRY_COLUMNS: [string, ...string[]] = [...OUTCOME_COLUMNS, 'fence_scope', 'fence_generation'];
+const DIRECT_COLUMNS: [string, ...string[]] = [...BLOCK_COLUMNS];
+const ENTRY_COLUMNS: [string, ...string[]] = [...BLOCK_COLUMNS, 'fence_scope', 'fence_generation'];
 
-function tuples(rows: readonly OutcomeRow[]): unknown[][] {
-  return rows.map((r) => tuple(r, OUTCOME_COLUMNS.length));
-}
-
-function stampedTuples(rows: readonly OutcomeRow[], stamp: FenceStamp): unknown[][] {
-  const n = OUTCOME_COLUMNS.length;
-  return rows.map((r) => {
-    const t = tuple(r, n + 2);
-    t[n] = stamp.scope;
-    t[n + 1] = stamp.generations.get(r.source_partition) ?? 0;
-    return t;
-  });
-}
-
-/** The row's values in OUTCOME_COLUMNS order, in an array with room for `size` cells. */
-function tuple(r: OutcomeRow, size: number): unknown[] {
-  const t = new Array<unknown>(size);
-  for (let i = 0; i < OUTCOME_COLUMNS.length; i++) t[i] = r[OUTCOME_COLUMNS[i]!];
-  return t;
+/** Each row with the fence values of its partition appended (a copy: a repair's rows are reused). */
+function stamped(tuples: readonly (readonly unknown[])[], stamp: FenceStamp): unknown[][] {
+  return tuples.map((t) => [...t, stamp.scope, stamp.generations.get(Number(t[PARTITION_INDEX])) ?? 0]);
 }
 
 /**

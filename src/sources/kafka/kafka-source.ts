@@ -6,6 +6,7 @@ import type { RawRecord, Stream } from '../../types.ts';
 import { coPartitionAssigner } from './co-partition-assigner.ts';
 import { checkCoPartitioned } from './topology.ts';
 import { DeadlineExceeded, withDeadline } from '../../kafka/deadline.ts';
+import { ShadowError } from '../../errors.ts';
 
 /** Per start-up step: kafkajs's own retries against a broker that refuses connections take ~35 s. */
 const START_STEP_MS = 45_000;
@@ -31,6 +32,13 @@ export class KafkaSource implements RecordSource {
   private readonly topics: Record<Stream, string>;
   private generation = 0;
   private heartbeatAt: number | null = null;
+  private crashed!: (err: ShadowError) => void;
+  /**
+   * Resolves when the consumer crashed and kafkajs will not restart it (a non-retriable error): the
+   * processor would otherwise stay up, healthy-looking, reading nothing. The caller drains and exits,
+   * so a supervisor restarts it and recovery resumes from the committed offsets.
+   */
+  readonly fatal: Promise<ShadowError> = new Promise((r) => (this.crashed = r));
 
   constructor(
     private readonly config: Readonly<Config>,
@@ -64,7 +72,10 @@ export class KafkaSource implements RecordSource {
       handler.assigned(partitions);
     });
     this.consumer.on(this.consumer.events.HEARTBEAT, () => (this.heartbeatAt = this.deps.now()));
-    this.consumer.on(this.consumer.events.CRASH, (e) => this.log.error({ err: String(e.payload.error), restart: e.payload.restart }, 'consumer crashed'));
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.log.error({ err: String(e.payload.error), restart: e.payload.restart }, 'consumer crashed');
+      if (!e.payload.restart) this.crashed(new ShadowError('SHADOW_KAFKA', `the Kafka consumer crashed and will not restart: ${String(e.payload.error)}`, { cause: e.payload.error }));
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [requests, primaries], fromBeginning: true });
     await this.consumer.run({

@@ -32,6 +32,9 @@ class FakeSink implements RowSink {
     if (err) throw err;
     this.stored.push({ rows: [...rows], token });
   }
+  resend(): Promise<void> {
+    return Promise.reject(new Error('the batch writer never repairs'));
+  }
 }
 
 const OPTS: BatchWriterOptions = { maxRows: 10, flushIntervalMs: 10_000, retryInitialMs: 1, retryMaxMs: 4 };
@@ -158,7 +161,7 @@ describe('BatchWriter', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const durable: Outcome[][] = [];
-    const w = new BatchWriter({ insert: () => gate }, { ...OPTS, maxRows: 2 }, { onDurable: (b) => durable.push([...b]), onFatal: () => {} }, logger);
+    const w = new BatchWriter({ insert: () => gate, resend: () => gate }, { ...OPTS, maxRows: 2 }, { onDurable: (b) => durable.push([...b]), onFatal: () => {} }, logger);
     w.add(outcomes(0, 3)); // two go in flight, one stays buffered
     assert.equal(w.pendingRows, 3);
     release();

@@ -66,7 +66,7 @@ describe('cluster migrations', () => {
 
   it('put ON CLUSTER right after the object name of every statement', () => {
     for (const { m, statements } of rendered) {
-      for (const s of statements) assert.match(s, /^(CREATE|ALTER) [A-Z ]*?(IF NOT EXISTS )?shadow(_all)?\.[a-z0-9_]+ ON CLUSTER shadow_cluster\b/m, m.name);
+      for (const s of statements) assert.match(s, /^(CREATE|ALTER|DROP) [A-Z ]*?(IF (NOT )?EXISTS )?shadow(_all)?\.[a-z0-9_]+ ON CLUSTER shadow_cluster\b/m, m.name);
     }
   });
 
@@ -117,6 +117,19 @@ describe('cluster migrations', () => {
       assert.equal(statements.length, 2, m.name);
       assert.ok(statements[1]!.startsWith(`ALTER TABLE shadow_all.${altered} ON CLUSTER shadow_cluster`), m.name);
       assert.equal(statements[1]!.split('ON CLUSTER shadow_cluster')[1], statements[0]!.split('ON CLUSTER shadow_cluster')[1], m.name);
+    }
+  });
+
+  it('drop a replaced view in both databases: a materialized view is local, an analyst view is in the read database', () => {
+    const drops = rendered.filter(({ m }) => /^DROP VIEW/m.test(m.sql));
+    assert.ok(drops.length >= 5, `${drops.length} drops`);
+    for (const { m, statements } of drops) {
+      const name = /^DROP VIEW IF EXISTS \$\{db\}\.([a-z0-9_]+)/m.exec(m.sql)![1];
+      assert.deepEqual(
+        statements.map((s) => code(s).trim()),
+        [`DROP VIEW IF EXISTS shadow.${name} ON CLUSTER shadow_cluster`, `DROP VIEW IF EXISTS shadow_all.${name} ON CLUSTER shadow_cluster`],
+        m.name,
+      );
     }
   });
 

@@ -1,5 +1,5 @@
-// The sink sends outcome rows as JSONCompactEachRow under OUTCOME_COLUMNS. Checked against a migrated
-// embedded store (chDB): the column list matches OutcomeRow and both tables it is sent to, and rows
+// The sink sends each block as JSONCompactEachRow under BLOCK_COLUMNS (OUTCOME_COLUMNS first). Checked
+// against a migrated embedded store (chDB): the column lists match OutcomeRow and the tables, and rows
 // with every column set to an awkward value come back as the former JSONEachRow encoding left them,
 // sent directly, through the write fence, and re-sent by the ledger's repair. One store per file:
 // chDB allows one data directory per process.
@@ -14,6 +14,7 @@ import { createFence } from '../../../src/sinks/clickhouse/fence.ts';
 import { createLedger } from '../../../src/sinks/clickhouse/ledger.ts';
 import { migrate } from '../../../src/sinks/clickhouse/migrate.ts';
 import { FENCED_TOKEN_PREFIX, createOutcomeSink } from '../../../src/sinks/clickhouse/outcome-sink.ts';
+import { BLOCK_COLUMNS } from '../../../src/sinks/clickhouse/block-encoding.ts';
 
 const DB = 'shadow';
 const dataDir = mkdtempSync(join(tmpdir(), 'shadow-encoding-'));
@@ -52,12 +53,14 @@ describe('OUTCOME_COLUMNS', () => {
     }
   });
 
-  // The ledger's repair reads a block back with SELECT * and re-sends it through the sink: a column of
-  // outcomes left out of the list would reach a view that missed the block as its default.
-  it('leaves out no column of outcomes but ingested_at, and of outcomes_entry but the fence columns', async () => {
-    const listed = new Set<string>(OUTCOME_COLUMNS);
-    assert.deepEqual((await columnsOf('outcomes')).filter((c) => !listed.has(c)), ['ingested_at']);
+  // The ledger's repair reads a block back from outcome_blocks under BLOCK_COLUMNS and re-sends it: a
+  // column left out of the list would reach a view that missed the block as its default.
+  it('leaves out no column of outcome_blocks but ingested_at, of outcomes_entry but the fence columns, and of outcomes', async () => {
+    const listed = new Set<string>(BLOCK_COLUMNS);
+    assert.deepEqual((await columnsOf('outcome_blocks')).filter((c) => !listed.has(c)), ['ingested_at']);
     assert.deepEqual((await columnsOf('outcomes_entry')).filter((c) => !listed.has(c)).sort(), ['fence_generation', 'fence_scope', 'ingested_at']);
+    const outcome = new Set<string>(OUTCOME_COLUMNS);
+    assert.deepEqual((await columnsOf('outcomes')).filter((c) => !outcome.has(c)), ['ingested_at']);
   });
 });
 
@@ -193,10 +196,15 @@ describe('outcome rows sent as JSONCompactEachRow', () => {
     // Rows of outcomes and of two views it feeds (stats_1m sees every kind but reject, profile_1m every
     // profiled row), unmerged: a block the store did not drop would show up as more rows.
     const counts = () =>
-      select(`SELECT (SELECT count() FROM ${DB}.outcomes) AS o, (SELECT count() FROM ${DB}.stats_1m) AS s, (SELECT count() FROM ${DB}.profile_1m) AS p`);
+      select(
+        `SELECT (SELECT count() FROM ${DB}.outcome_blocks) AS b, (SELECT count() FROM ${DB}.outcomes) AS o, (SELECT count() FROM ${DB}.stats_1m) AS s, (SELECT count() FROM ${DB}.profile_1m) AS p`,
+      );
     const before = await counts();
+    const tokens = ['direct-token', `${FENCED_TOKEN_PREFIX}fenced-token`];
+    const [stored] = await select<{ n: string }>(`SELECT count() AS n FROM ${DB}.outcome_blocks WHERE block_token IN ('${tokens.join("', '")}')`);
     const ledger = createLedger(store, 'direct', 'v10\\rc', sink, fence);
-    assert.equal(await ledger.repair(['direct-token', `${FENCED_TOKEN_PREFIX}fenced-token`]), 10);
+    assert.equal(await ledger.repair(tokens), Number(stored!.n), 'every stored row of both blocks re-sent');
+    assert.ok(Number(stored!.n) > 10, 'full rows, ledger rows and cells');
     assert.deepEqual(await counts(), before);
   });
 });
