@@ -150,7 +150,7 @@ export function renderMarkdown(r: Report, outDir: string): string {
     out.push('');
     out.push(
       'Visible = first poll (every 100 ms, through the processor\'s /query) at which `sum(compared)` in stats_1m counts the pair, pairs taken in produce order; ' +
-        'insert start = `outcomes.ingested_at` of a 5% sample minus the time the pair was handed to the producer (exact per pair, a lower bound).',
+        'insert start = `ingested_at` of the ledger row (`outcome_blocks`) holding each pair of a 5% sample minus the time the pair was handed to the producer (exact per pair, a lower bound).',
     );
     out.push('');
     out.push(

@@ -20,7 +20,7 @@ export interface LatencyRun {
   pairs: number;
   /** First poll (every 100 ms) at which stats_1m counts the pair, minus its produce time; FIFO by produce order. */
   visibleMs: { p50: number; p99: number; max: number };
-  /** outcomes.ingested_at (insert start) minus produce time, exact per pair, 5% sample: a lower bound. */
+  /** outcome_blocks.ingested_at of the ledger row (insert start) minus produce time, exact per pair, 5% sample: a lower bound. */
   ingestedMs: { p50: number; p99: number; n: number };
   eldP99Ms: number;
   eldMaxMs: number;
@@ -155,7 +155,9 @@ async function latencyRun(ctx: BenchContext, rate: number, label: string, overri
   }
   lat.sort((x, y) => x - y);
   const sample = await inst.query<{ id: string; t: number | string }>(
-    `SELECT request_id AS id, toUnixTimestamp64Milli(ingested_at) AS t FROM shadow.outcomes WHERE kind = 'compared' AND cityHash64(request_id) % 20 = 0`,
+    // Every compared pair is in its block's ledger row (outcomes keeps only the rows read row by row).
+    `SELECT e_id AS id, toUnixTimestamp64Milli(ingested_at) AS t FROM shadow.outcome_blocks ARRAY JOIN l_request_id AS e_id, l_kind AS e_kind
+     WHERE row_type = 'ledger' AND e_kind = 'compared' AND cityHash64(e_id) % 20 = 0`,
   );
   const ing = sample
     .map((r) => {

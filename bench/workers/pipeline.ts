@@ -40,6 +40,7 @@ const capture: RowSink = {
   async insert(rows) {
     captured.push([...rows]);
   },
+  resend: () => Promise.reject(new Error('the capture sink takes new blocks only')),
 };
 
 async function runPipeline(sink: 'capture' | 'real'): Promise<void> {

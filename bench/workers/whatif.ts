@@ -1,7 +1,7 @@
 // What-if measurements behind the proposed optimisations (nothing here is used by the processor):
 //   validate  zod safeParse (src/contracts) vs a hand-written check of the same rules, per pair
-//   sink      the rows the pipeline makes, inserted as the sink did before d93582e (JSONEachRow, every column) vs JSONEachRow
-//             without default-valued columns vs JSONCompactEachRow (no key names; the sink's encoding now), CPU per row
+//   sink      the rows the pipeline makes, inserted one row per record into the schema before migration 000080
+//             vs as blocks (full rows where read, ledger arrays, aggregate cells: the sink now), CPU per row
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +9,11 @@ import { MirroredRequest } from '../../src/contracts/request.ts';
 import { PrimaryOutput } from '../../src/contracts/primary-output.ts';
 import { buildPipeline } from '../../src/pipeline/build.ts';
 import { createLogger } from '../../src/ops/logger.ts';
-import { emptyRow, type OutcomeRow } from '../../src/outcomes/index.ts';
+import { OUTCOME_COLUMNS, type OutcomeRow } from '../../src/outcomes/index.ts';
+import { encodeBlock } from '../../src/sinks/clickhouse/block-encoding.ts';
+import { createOutcomeSink } from '../../src/sinks/clickhouse/outcome-sink.ts';
 import { openStore } from '../../src/sinks/clickhouse/client.ts';
-import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
+import { migrate, readMigrations, renderSql } from '../../src/sinks/clickhouse/migrate.ts';
 import type { RawRecord } from '../../src/types.ts';
 import { sampleTraffic, PURE_PAIRS } from '../lib/backlog.ts';
 import { workerArgs, workerResult } from '../lib/child.ts';
@@ -134,6 +136,7 @@ if (a.part === 'validate') {
       async insert(r) {
         rows.push(...r);
       },
+      resend: () => Promise.reject(new Error('the capture sink takes new blocks only')),
     }),
   });
   pipeline.processor.assign(0);
@@ -146,37 +149,39 @@ if (a.part === 'validate') {
   }
   pipeline.processor.drain();
   await pipeline.close();
-  const defaults = emptyRow() as unknown as Record<string, unknown>;
-  const columns = Object.keys(defaults);
-  // Omit what equals the table's own column default ('' and 0; every column has one), so
-  // ClickHouse fills it (input_format_defaults_for_omitted_fields, on by default).
-  const slim = (r: OutcomeRow) => {
-    const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(r)) if (v !== '' && v !== 0 && !(k === 'segments' && Object.keys(v as object).length === 0)) o[k] = v;
-    return o;
-  };
-  const compact = (r: OutcomeRow) => columns.map((c) => (r as unknown as Record<string, unknown>)[c]);
+  // The per-row format the sink used before migration 000080 (one 46-column row per record, every
+  // aggregate a view over the rows), in a database of its own, against the block format it writes now.
+  const perRow = { ...store, database: 'whatif_per_row', close: async () => {} };
+  await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${perRow.database}` });
+  for (const m of readMigrations().filter((m) => m.version < 80)) await store.client.command({ query: renderSql(m.sql, perRow.database) });
+  const blocks = createOutcomeSink(store);
   const BLOCK = config.sink.maxRows;
-  const variants: Record<string, { format: 'JSONEachRow' | 'JSONCompactEachRow'; map: (r: OutcomeRow) => unknown; columns?: string[] }> = {
-    'JSONEachRow, every column (the former sink)': { format: 'JSONEachRow', map: (r) => r },
-    'JSONEachRow, default-valued columns omitted': { format: 'JSONEachRow', map: slim },
-    'JSONCompactEachRow (no key names)': { format: 'JSONCompactEachRow', map: compact, columns },
+  const compact = (r: OutcomeRow) => OUTCOME_COLUMNS.map((c) => r[c]);
+  const variants: Record<string, { db: string; send: (rows: OutcomeRow[], token: string) => Promise<unknown>; bytes: (rows: OutcomeRow[]) => number }> = {
+    'one row per record (before 000080)': {
+      db: perRow.database,
+      send: (rs, token) =>
+        store.client.insert({
+          table: `${perRow.database}.outcomes`,
+          values: rs.map(compact),
+          format: 'JSONCompactEachRow',
+          columns: [...OUTCOME_COLUMNS],
+          clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
+        }),
+      bytes: (rs) => rs.reduce((n, r) => n + JSON.stringify(compact(r)).length + 1, 0),
+    },
+    'blocks: full rows where read, ledger arrays, cells (today)': {
+      db: store.database,
+      send: (rs, token) => blocks.insert(rs, token),
+      bytes: (rs) => encodeBlock(rs, 'x').reduce((n, t) => n + JSON.stringify(t).length + 1, 0),
+    },
   };
   const out: Record<string, { usPerRow: number; bytesPerRow: number; threads: Record<string, number> }> = {};
   for (const [name, v] of Object.entries(variants)) {
-    await store.client.command({ query: 'TRUNCATE TABLE shadow.outcomes' });
-    const bytes = rows.slice(0, 1000).reduce((s, r) => s + JSON.stringify(v.map(r)).length + 1, 0) / 1000;
+    const bytes = v.bytes(rows.slice(0, 10_000)) / Math.min(rows.length, 10_000);
     const th0 = threadCpu(process.pid);
     const c0 = process.cpuUsage();
-    for (let i = 0; i < rows.length; i += BLOCK) {
-      await store.client.insert({
-        table: 'shadow.outcomes',
-        values: rows.slice(i, i + BLOCK).map(v.map),
-        format: v.format,
-        ...(v.columns ? { columns: v.columns as [string, ...string[]] } : {}),
-        clickhouse_settings: { insert_deduplication_token: `whatif-${name}-${i}`, deduplicate_blocks_in_dependent_materialized_views: 1 },
-      });
-    }
+    for (let i = 0; i < rows.length; i += BLOCK) await v.send(rows.slice(i, i + BLOCK), `whatif-${name}-${i}`);
     const c = process.cpuUsage(c0);
     const th1 = threadCpu(process.pid);
     const threads: Record<string, number> = {};
@@ -184,10 +189,10 @@ if (a.part === 'validate') {
       const d = ((x - (th0.get(k) ?? 0)) * 1e6) / rows.length;
       if (d > 0.2) threads[k] = Math.round(d * 10) / 10;
     }
-    const n = Number(((await (await store.client.query({ query: `SELECT sum(compared) AS n FROM shadow.stats_1m WHERE dimension = '__all__'`, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n) ?? 0);
+    const n = Number(((await (await store.client.query({ query: `SELECT sum(compared) AS n FROM ${v.db}.stats_1m WHERE dimension = '__all__'`, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n) ?? 0);
     out[name] = { usPerRow: (c.user + c.system) / rows.length, bytesPerRow: bytes, threads };
-    if (n < rows.length) throw new Error(`${name}: stats_1m counts ${n} of ${rows.length}`);
-    await store.client.command({ query: 'TRUNCATE TABLE shadow.stats_1m' });
+    const compared = rows.filter((r) => r.kind === 'compared').length;
+    if (n !== compared) throw new Error(`${name}: stats_1m counts ${n} compared, the rows ${compared}`);
   }
   await store.close();
   rmSync(dir, { recursive: true, force: true });
