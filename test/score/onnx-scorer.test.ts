@@ -131,6 +131,19 @@ describe('onnx scorer', () => {
     for (const r of results) assert.deepEqual([r.latencyMs, r.computeLatencyMs, r.computeMs, r.queueMs], [33, 0.25, 0.125, 1]);
   });
 
+  it('runs it a third time when the second run was unlucky too, and no more', async () => {
+    // Wall readings: enqueue 1, run 2..50 (48 ms), second run 51..91 (40 ms, still suspicious), third
+    // run 92..93 (1 ms), results 94. A fourth run is never made, whatever the third measured.
+    const wall = [1, 2, 50, 51, 91, 92, 93, 94];
+    const batches: { retimed: boolean; computeMs: number }[] = [];
+    const scorer = await createScorer({ ...gather, maxBatchSize: 2, maxWaitMs: 1 }, { now: () => wall.shift()!, cpuNow: null, onBatch: (b) => batches.push(b) });
+    const results = await scorer.score([{ a: 1, b: 0 }, { a: 2, b: 0 }]);
+    await scorer.close();
+    for (const r of results) assert.equal(r.computeLatencyMs, 1);
+    assert.deepEqual(batches.map((b) => [b.retimed, b.computeMs]), [[true, 1]]);
+    assert.equal(wall.length, 0, 'three runs timed, every reading used');
+  });
+
   it('runs a batch whose timing looks like interference again and keeps the faster timing', async () => {
     // Wall readings: enqueue 1, run start 2, run end 50 (48 ms: over the 1 ms floor with no history),
     // second run 51..52 (1 ms), results 53.
