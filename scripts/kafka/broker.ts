@@ -212,7 +212,10 @@ async function writeConfig(runDir: string, logDir: string, port: number, control
 
 async function formatStorage(libs: string, runDir: string): Promise<void> {
   // A Kafka cluster id is 16 random bytes in unpadded url-safe base64 (what `random-uuid` prints).
-  const clusterId = randomBytes(16).toString('base64url');
+  // As Kafka's own Uuid.randomUuid(): never one starting with '-', which the storage tool's argument
+  // parser reads as an option ("argument --cluster-id/-t: expected one argument"), 1 start in 64.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   const args = ['format', '-t', clusterId, '-c', join(runDir, 'server.properties')];
   await run(JAVA, [...jvmArgs(libs, runDir, '-Xmx256m', '-Dkafka.log.level=WARN'), 'kafka.tools.StorageTool', ...args]);
 }
