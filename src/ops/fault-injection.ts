@@ -61,7 +61,7 @@ export function injectSinkFaults(plan: FaultPlan, logger: Logger): (sink: RowSin
     if (kill) die(log, kill, calls);
   };
   return (inner) => ({
-    insert: (rows, token, stamp) => guarded(token, (t) => inner.insert(rows, t, stamp)),
+    insert: (rows, token, stamp, folded) => guarded(token, (t) => inner.insert(rows, t, stamp, folded)),
     resend: (tuples, token, stamp) => guarded(token, (t) => inner.resend(tuples, t, stamp)),
   });
 }

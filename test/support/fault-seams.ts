@@ -27,13 +27,13 @@ export function freezeBeforeSend(inner: RowSink): { sink: RowSink } & Freeze {
   const g = gate();
   let armed = true;
   const sink: RowSink = {
-    async insert(rows, token, stamp) {
+    async insert(rows, token, stamp, folded) {
       if (armed) {
         armed = false;
         g.reached();
         await g.opened;
       }
-      await inner.insert(rows, token, stamp);
+      await inner.insert(rows, token, stamp, folded);
     },
     resend: (tuples, token, stamp) => inner.resend(tuples, token, stamp),
   };

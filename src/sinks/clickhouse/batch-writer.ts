@@ -1,7 +1,8 @@
 import type { Logger } from '../../ops/logger.ts';
 import type { Outcome } from '../../outcomes/index.ts';
 import { ShadowError, errorMessage } from '../../errors.ts';
-import { FENCED_TOKEN_PREFIX, blockToken, type FenceStamp, type RowSink } from './outcome-sink.ts';
+import { FoldedBlock } from './block-encoding.ts';
+import { BlockTokenHash, FENCED_TOKEN_PREFIX, type FenceStamp, type RowSink } from './outcome-sink.ts';
 
 export interface BatchWriterOptions {
   readonly maxRows: number;
@@ -40,13 +41,22 @@ export interface BatchWriterEvents {
 
 const NONE: ReadonlySet<number> = new Set();
 
+/** A block being collected: its records, folded and hashed as they arrive (block-encoding.ts). */
+interface Pending {
+  readonly outcomes: Outcome[];
+  readonly folded: FoldedBlock;
+  readonly hash: BlockTokenHash;
+}
+
 /**
  * Collects outcome rows and writes them in blocks bounded by size and time, one insert at a time.
  * A failed block is retried with backoff and the same dedup token until it lands; data errors are
  * not retried. Rows are never dropped here: the caller applies backpressure on `pendingRows`.
  */
 export class BatchWriter {
-  private buffer: Outcome[] = [];
+  /** Blocks not yet sent, oldest first, each of at most maxRows records. */
+  private queue: Pending[] = [];
+  private queued = 0;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -65,7 +75,7 @@ export class BatchWriter {
   ) {}
 
   get pendingRows(): number {
-    return this.buffer.length + this.inFlightRows;
+    return this.queued + this.inFlightRows;
   }
 
   start(): void {
@@ -75,17 +85,44 @@ export class BatchWriter {
 
   add(outcomes: readonly Outcome[]): void {
     if (this.fatal) throw this.fatal;
-    for (const o of outcomes) this.buffer.push(o);
-    if (this.buffer.length >= this.opts.maxRows) void this.kick();
+    let b = this.queue.at(-1);
+    for (const o of outcomes) {
+      if (!b || b.outcomes.length >= this.opts.maxRows) this.queue.push((b = this.open()));
+      this.fold(b, o);
+    }
+    this.queued += outcomes.length;
+    if (this.queued >= this.opts.maxRows) void this.kick();
+  }
+
+  private open(): Pending {
+    return { outcomes: [], folded: new FoldedBlock(), hash: new BlockTokenHash(this.opts.tokenScope) };
+  }
+
+  private fold(b: Pending, o: Outcome): void {
+    b.outcomes.push(o);
+    b.folded.add(o.row);
+    b.hash.add(o.refs);
   }
 
   /** Forgets unwritten rows of records this instance no longer owns (another will redo them). */
   discard(predicate: (o: Outcome) => boolean): number {
     this.epoch++;
     this.discardPredicate = predicate;
-    const before = this.buffer.length;
-    this.buffer = this.buffer.filter((o) => !predicate(o));
-    return before - this.buffer.length;
+    const before = this.queued;
+    const kept: Pending[] = [];
+    for (const b of this.queue) {
+      const rest = b.outcomes.filter((o) => !predicate(o));
+      if (rest.length === b.outcomes.length) kept.push(b);
+      else if (rest.length > 0) {
+        // Folds cannot subtract: the block is folded again from what is left (rebalances are rare).
+        const again = this.open();
+        for (const o of rest) this.fold(again, o);
+        kept.push(again);
+      }
+    }
+    this.queue = kept;
+    this.queued = kept.reduce((n, b) => n + b.outcomes.length, 0);
+    return before - this.queued;
   }
 
   /** Waits for the insert under way, if any, so a ledger read sees its rows. */
@@ -95,7 +132,7 @@ export class BatchWriter {
 
   /** Writes everything buffered now; resolves when it is durable. */
   async flush(): Promise<void> {
-    while (this.buffer.length > 0 || this.inFlight) {
+    while (this.queued > 0 || this.inFlight) {
       if (this.fatal) throw this.fatal;
       if (!this.inFlight && this.events.canWrite && !this.events.canWrite()) await this.sleep(100);
       else await (this.inFlight ?? this.kick());
@@ -116,14 +153,15 @@ export class BatchWriter {
   }
 
   private kick(): Promise<void> {
-    if (this.inFlight || this.buffer.length === 0 || this.fatal) return this.inFlight ?? Promise.resolve();
+    if (this.inFlight || this.queued === 0 || this.fatal) return this.inFlight ?? Promise.resolve();
     if (this.events.canWrite && !this.events.canWrite()) return Promise.resolve();
-    const block = this.buffer.splice(0, this.opts.maxRows);
-    this.inFlightRows = block.length;
-    this.inFlight = this.write(block).finally(() => {
+    const next = this.queue.shift()!;
+    this.queued -= next.outcomes.length;
+    this.inFlightRows = next.outcomes.length;
+    this.inFlight = this.write(next).finally(() => {
       this.inFlight = null;
       this.inFlightRows = 0;
-      if (this.buffer.length >= this.opts.maxRows) void this.kick();
+      if (this.queued >= this.opts.maxRows) void this.kick();
     });
     return this.inFlight;
   }
@@ -136,10 +174,10 @@ export class BatchWriter {
     this.events.onFenced?.(stamp, fenced, lost);
   }
 
-  private async write(block: Outcome[]): Promise<void> {
+  private async write({ outcomes: block, folded, hash }: Pending): Promise<void> {
     const epoch = this.epoch;
-    const stamp = this.events.stamp?.([...new Set(block.map((o) => o.row.source_partition))]);
-    const token = (stamp ? FENCED_TOKEN_PREFIX : '') + blockToken(block.flatMap((o) => o.refs), this.opts.tokenScope);
+    const stamp = this.events.stamp?.(folded.partitions());
+    const token = (stamp ? FENCED_TOKEN_PREFIX : '') + hash.digest();
     const rows = block.map((o) => {
       o.row.block_token = token;
       return o.row;
@@ -149,7 +187,7 @@ export class BatchWriter {
       if (epoch !== this.epoch && block.some((o) => this.discarded(o))) return;
       const t0 = performance.now();
       try {
-        await this.sink.insert(rows, token, stamp);
+        await this.sink.insert(rows, token, stamp, folded);
         const fenced = stamp && this.events.fenced ? await this.events.fenced(stamp) : NONE;
         this.events.onInsert?.(rows.length, performance.now() - t0);
         if (fenced.size === 0) this.events.onDurable(block);

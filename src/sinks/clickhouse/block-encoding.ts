@@ -50,27 +50,57 @@ export function keepsRow(r: Readonly<OutcomeRow>): boolean {
 
 /** The block's rows as tuples under BLOCK_COLUMNS, every one carrying `token`. */
 export function encodeBlock(rows: readonly OutcomeRow[], token: string): unknown[][] {
-  const out: unknown[][] = [];
-  const partials = new BlockPartials();
-  const ledgers = new Map<number, Ledger>();
-  for (const r of rows) {
-    if (keepsRow(r)) out.push(fullRow(r, token));
-    partials.add(r);
-    let l = ledgers.get(r.source_partition);
-    if (!l) ledgers.set(r.source_partition, (l = new Ledger(r.source_partition)));
+  const folded = new FoldedBlock();
+  for (const r of rows) folded.add(r);
+  return folded.tuples(token);
+}
+
+/**
+ * A block's ledger and aggregate cells, folded one row at a time as the writer collects them, so the
+ * work is spread over the batches that bring the rows. Encoding a whole block at flush time held the
+ * event loop for 5-14 µs per row in one piece: 100-280 ms for a 20,000-row block.
+ */
+export class FoldedBlock {
+  private readonly full: OutcomeRow[] = [];
+  private readonly partials = new BlockPartials();
+  private readonly ledgers = new Map<number, Ledger>();
+  private count = 0;
+
+  /** Rows folded so far. */
+  get rows(): number {
+    return this.count;
+  }
+
+  add(r: OutcomeRow): void {
+    this.count++;
+    if (keepsRow(r)) this.full.push(r);
+    this.partials.add(r);
+    let l = this.ledgers.get(r.source_partition);
+    if (!l) this.ledgers.set(r.source_partition, (l = new Ledger(r.source_partition)));
     l.add(r);
   }
-  for (const l of ledgers.values()) out.push(l.tuple(token));
-  for (const c of partials.cells()) {
-    const row = emptyRow();
-    row.event_time = c.time;
-    row.model = c.model;
-    row.primary_version = c.primaryVersion;
-    row.candidate_version = c.candidateVersion;
-    row.source_partition = c.partition;
-    out.push(blockTuple(row, token, c.kind, c.payload));
+
+  /** The source partitions the block's records come from. */
+  partitions(): number[] {
+    return [...this.ledgers.keys()];
   }
-  return out;
+
+  /** The tuples to send; may be called again for a retry (nothing here changes the fold). */
+  tuples(token: string): unknown[][] {
+    const out: unknown[][] = [];
+    for (const r of this.full) out.push(fullRow(r, token));
+    for (const l of this.ledgers.values()) out.push(l.tuple(token));
+    for (const c of this.partials.cells()) {
+      const row = emptyRow();
+      row.event_time = c.time;
+      row.model = c.model;
+      row.primary_version = c.primaryVersion;
+      row.candidate_version = c.candidateVersion;
+      row.source_partition = c.partition;
+      out.push(blockTuple(row, token, c.kind, c.payload));
+    }
+    return out;
+  }
 }
 
 function fullRow(r: OutcomeRow, token: string): unknown[] {

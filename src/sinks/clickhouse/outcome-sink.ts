@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { classifyClickHouseError } from './errors.ts';
 import type { OutcomeRow } from '../../outcomes/index.ts';
-import { BLOCK_COLUMNS, PARTITION_INDEX, encodeBlock } from './block-encoding.ts';
+import { BLOCK_COLUMNS, PARTITION_INDEX, encodeBlock, type FoldedBlock } from './block-encoding.ts';
 import type { SourceRef } from '../../types.ts';
 import type { Store } from './client.ts';
 
@@ -10,8 +10,10 @@ export interface RowSink {
   /**
    * Writes one block: its outcome rows, encoded as the block's rows (block-encoding.ts). With a stamp
    * they go through the store's write fence (outcomes_entry), without it straight to outcome_blocks.
+   * `folded` is the same rows already folded as they arrived (the batch writer's); without it the
+   * sink folds them itself. Wrappers pass it on unchanged.
    */
-  insert(rows: readonly OutcomeRow[], token: string, stamp?: FenceStamp): Promise<void>;
+  insert(rows: readonly OutcomeRow[], token: string, stamp?: FenceStamp, folded?: FoldedBlock): Promise<void>;
   /** Sends a block read back from outcome_blocks again, as stored, with its token (a repair). */
   resend(tuples: readonly (readonly unknown[])[], token: string, stamp?: FenceStamp): Promise<void>;
 }
@@ -52,7 +54,7 @@ export function createOutcomeSink(store: Store, opts: OutcomeSinkOptions = {}): 
     }
   };
   return {
-    insert: (rows, token, stamp) => send(encodeBlock(rows, token), token, stamp),
+    insert: (rows, token, stamp, folded) => send(folded ? folded.tuples(token) : encodeBlock(rows, token), token, stamp),
     resend: send,
   };
 }
@@ -81,8 +83,24 @@ export const FENCED_TOKEN_PREFIX = 'f1:';
  * matched the first one's.
  */
 export function blockToken(refs: Iterable<SourceRef>, scope = ''): string {
-  const h = createHash('sha256');
-  if (scope) h.update(`scope\u0000${scope}\n`);
-  for (const r of refs) h.update(`${r.topic}\u0000${r.partition}\u0000${r.offset}\n`);
-  return h.digest('hex');
+  const h = new BlockTokenHash(scope);
+  h.add(refs);
+  return h.digest();
+}
+
+/** blockToken built up as a block's records arrive; `digest` once, when the block is sent. */
+export class BlockTokenHash {
+  private readonly h = createHash('sha256');
+
+  constructor(scope = '') {
+    if (scope) this.h.update(`scope\u0000${scope}\n`);
+  }
+
+  add(refs: Iterable<SourceRef>): void {
+    for (const r of refs) this.h.update(`${r.topic}\u0000${r.partition}\u0000${r.offset}\n`);
+  }
+
+  digest(): string {
+    return this.h.digest('hex');
+  }
 }

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchWriter, type BatchWriterOptions } from '../../../src/sinks/clickhouse/batch-writer.ts';
 import { blockToken, type RowSink } from '../../../src/sinks/clickhouse/outcome-sink.ts';
+import { encodeBlock, type FoldedBlock } from '../../../src/sinks/clickhouse/block-encoding.ts';
 import { emptyRow, type Outcome, type OutcomeRow } from '../../../src/outcomes/index.ts';
 import { ShadowError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/ops/logger.ts';
@@ -21,12 +22,12 @@ const outcomes = (from: number, n: number) => Array.from({ length: n }, (_, i) =
 
 /** In-memory RowSink; `failures` decides, per call, whether to throw instead of storing. */
 class FakeSink implements RowSink {
-  readonly calls: { rows: OutcomeRow[]; token: string }[] = [];
+  readonly calls: { rows: OutcomeRow[]; token: string; tuples?: unknown[][] }[] = [];
   readonly stored: { rows: OutcomeRow[]; token: string }[] = [];
   constructor(private readonly failures: (call: number) => Error | null = () => null) {}
-  async insert(rows: readonly OutcomeRow[], token: string): Promise<void> {
+  async insert(rows: readonly OutcomeRow[], token: string, _stamp?: unknown, folded?: FoldedBlock): Promise<void> {
     const call = this.calls.length;
-    this.calls.push({ rows: [...rows], token });
+    this.calls.push({ rows: [...rows], token, tuples: folded?.tuples(token) });
     await Promise.resolve();
     const err = this.failures(call);
     if (err) throw err;
@@ -155,6 +156,42 @@ describe('BatchWriter', () => {
     assert.equal(writer.pendingRows, 3);
     await writer.flush();
     assert.deepEqual(durable.flat().map((o) => o.row.req_offset), [0, 1, 2]);
+  });
+
+  it('sends each block folded as its rows arrived, equal to encoding its rows at once, after a discard too', async () => {
+    const sink = new FakeSink();
+    const { writer } = setup(sink, { tokenScope: 'm\u0000v2' });
+    const kinds = ['compared', 'compared', 'unmatched_request', 'compared', 'reject', 'unmatched_primary', 'duplicate'] as const;
+    const rich = (i: number) => {
+      const o = outcome(i, i % 3);
+      Object.assign(o.row, {
+        kind: kinds[i % kinds.length],
+        model: kinds[i % kinds.length] === 'reject' ? '' : 'm',
+        candidate_version: 'v2',
+        primary_version: i % 5 === 0 ? 'v0' : 'v1',
+        event_time: new Date(Date.UTC(2026, 11, 2, 10, Math.floor(i / 9), i % 60)).toISOString(),
+        segments: { country: ['DE', 'FR', 'US'][i % 3]!, tier: i % 2 ? 'gold' : 'free' },
+        agree: i % 4 === 0 ? 0 : 1,
+        candidate_scored: 1,
+        primary_present: 1,
+        candidate_latency_ms: 0.1 * i,
+        primary_latency_ms: 2 + (i % 7),
+        primary_score: (i % 10) / 10,
+        profile: i % 5 === 0 ? { amount: String(i % 4) } : {},
+      });
+      return o;
+    };
+    writer.add(Array.from({ length: 23 }, (_, i) => rich(i)));
+    writer.add(Array.from({ length: 9 }, (_, i) => rich(100 + i)));
+    assert.equal(writer.discard((o) => o.refs[0]!.partition === 1 && o.row.req_offset % 2 === 0), 5);
+    await writer.flush();
+    // The first block went in flight when it filled, before the discard; the two after it are folded again.
+    assert.deepEqual(sink.calls.map((c) => c.rows.length), [10, 8, 7, 2]);
+    for (const c of sink.calls) {
+      assert.equal(c.token, blockToken(c.rows.map((r) => ({ stream: 'requests', topic: 'req', partition: r.source_partition, offset: r.req_offset })), 'm\u0000v2'));
+      assert.ok(c.tuples);
+      assert.deepEqual(c.tuples, encodeBlock(c.rows, c.token));
+    }
   });
 
   it('counts buffered and in-flight rows as pending', async () => {
