@@ -80,38 +80,38 @@ export class BlockPartials {
 
   add(r: Readonly<OutcomeRow>): void {
     if (r.kind === 'reject') return; // rejects are counted from their own table
-    this.stats.add(r);
     const minute = minuteOf(r.event_time);
+    this.stats.add(r, minute);
     this.addProfile(r, minute);
     const ok = r.candidate_error === 0 && r.primary_error === 0;
     if (r.candidate_scored === 1 && r.candidate_error === 0 && (r.kind === 'compared' || r.kind === 'unmatched_request')) {
-      this.latency.each(minute, r, false, (c) => {
+      for (const c of this.latency.cellsOf(minute, r, false)) {
         c.scored++;
         c.compute.add(r.candidate_compute_ms);
         c.queue.add(r.candidate_queue_ms);
         c.computeMax = Math.max(c.computeMax, r.candidate_compute_ms);
         c.queueMax = Math.max(c.queueMax, r.candidate_queue_ms);
-      });
+      }
     }
     if (r.kind === 'compared' && r.reproduced === 1 && ok) {
       const cell = r.agree === 1 ? (r.reproduced_agree === 1 ? 'bothAgree' : 'candidateOnlyAgree') : r.reproduced_agree === 1 ? 'reproducedOnlyAgree' : 'neitherAgree';
-      this.noise.each(minute, r, true, (c) => {
+      for (const c of this.noise.cellsOf(minute, r, true)) {
         c.paired++;
         c[cell]++;
-      });
+      }
     }
     if (r.primary_present === 1 && (r.kind === 'compared' || r.kind === 'unmatched_primary')) {
       const failed = r.primary_error === 1;
       const lat = failed ? -1 : canaryLatencyBin(r.primary_latency_ms);
       const score = failed ? -1 : canaryScoreBin(r.primary_score);
-      this.canary.each(tenSecondsOf(r.event_time), r, true, (c) => {
+      for (const c of this.canary.cellsOf(tenSecondsOf(r.event_time), r, true)) {
         c.answered++;
         if (failed) c.errors++;
         else {
           c.latencyBins.set(lat, (c.latencyBins.get(lat) ?? 0) + 1);
           c.scoreBins.set(score, (c.scoreBins.get(score) ?? 0) + 1);
         }
-      });
+      }
     }
   }
 
@@ -121,9 +121,9 @@ export class BlockPartials {
     const keys: string[] = [];
     for (const feature in r.profile) keys.push(`${feature}\u0000${r.profile[feature]}`);
     if (keys.length === 0) return;
-    this.profile.each(minute, r, true, (c) => {
+    for (const c of this.profile.cellsOf(minute, r, true)) {
       for (const k of keys) c.set(k, (c.get(k) ?? 0) + 1);
-    });
+    }
   }
 
   cells(): PartialCell[] {

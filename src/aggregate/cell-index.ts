@@ -33,22 +33,29 @@ interface Group<C> {
 export class CellIndex<C> {
   private readonly groups = new Map<string, Group<C>>();
   private last: Group<C> | null = null;
+  private readonly scratch: C[] = [];
 
   constructor(private readonly empty: () => C) {}
 
-  /** Calls `add` with the row's overall cell and, if `bySegment`, the cell of each of its segment values. */
-  each(time: string, row: Readonly<OutcomeRow>, bySegment: boolean, add: (c: C) => void): void {
+  /**
+   * The row's overall cell and, if `bySegment`, the cell of each of its segment values. The array is
+   * reused by the next call: a callback per table and row cost more than the counting.
+   */
+  cellsOf(time: string, row: Readonly<OutcomeRow>, bySegment: boolean): readonly C[] {
+    const out = this.scratch;
+    out.length = 0;
     const g = this.group(time, row);
-    add((g.all ??= this.empty()));
-    if (!bySegment) return;
+    out.push((g.all ??= this.empty()));
+    if (!bySegment) return out;
     for (const dim in row.segments) {
       let byValue = g.dims.get(dim);
       if (!byValue) g.dims.set(dim, (byValue = new Map()));
       const value = row.segments[dim]!;
       let c = byValue.get(value);
       if (!c) byValue.set(value, (c = this.empty()));
-      add(c);
+      out.push(c);
     }
+    return out;
   }
 
   *entries(): Generator<Keyed<C>> {

@@ -9,7 +9,8 @@
 
 /** Half-width of a bucket, relative: the promise is 1%, half of it leaves room for float rounding. */
 export const RELATIVE_ERROR = 0.005;
-const GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR);
+/** Ratio of consecutive bucket bounds; migrations 000090 and 000091 spell it as a literal (tested). */
+export const GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR);
 const LOG_GAMMA = Math.log(GAMMA);
 
 /** Values at or below this (ms) go to the zero bucket: no latency is measured that finely. */

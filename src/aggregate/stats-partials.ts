@@ -51,10 +51,12 @@ export type StatsPartialRow = Omit<StatsFigures, 'candidate_latency' | 'primary_
 export class StatsPartials {
   private readonly cells = new CellIndex<StatsFigures>(emptyFigures);
 
-  add(row: Readonly<OutcomeRow>): void {
+  /** `minute` is minuteOf(row.event_time), for a caller that has it already. */
+  add(row: Readonly<OutcomeRow>, minute = minuteOf(row.event_time)): void {
     if (row.kind === 'reject') return; // rejects are counted from their own table, as before
-    const buckets = { candidate: bucketOf(row.candidate_latency_ms), primary: bucketOf(row.primary_latency_ms) };
-    this.cells.each(minuteOf(row.event_time), row, true, (c) => addStats(c, row, buckets));
+    const candidate = bucketOf(row.candidate_latency_ms);
+    const primary = bucketOf(row.primary_latency_ms);
+    for (const c of this.cells.cellsOf(minute, row, true)) addStats(c, row, candidate, primary);
   }
 
   /** Each cell with the partition it counts. */
@@ -84,7 +86,7 @@ export class StatsPartials {
 }
 
 /** The same predicates as migration 000003's stats_1m_mv, column by column. */
-function addStats(c: StatsFigures, r: Readonly<OutcomeRow>, latency: { candidate: number; primary: number }): void {
+function addStats(c: StatsFigures, r: Readonly<OutcomeRow>, candidateBucket: number, primaryBucket: number): void {
   const compared = r.kind === 'compared';
   if (compared) {
     c.compared++;
@@ -98,12 +100,12 @@ function addStats(c: StatsFigures, r: Readonly<OutcomeRow>, latency: { candidate
   else if (r.kind === 'duplicate') c.duplicates++;
   if (r.candidate_scored === 1) {
     c.candidate_scored++;
-    c.candidate_latency.addToBucket(latency.candidate);
+    c.candidate_latency.addToBucket(candidateBucket);
     c.candidate_cost_usd += r.candidate_cost_usd;
   }
   if (r.primary_present === 1 && r.kind !== 'duplicate') {
     c.primary_answered++;
-    c.primary_latency.addToBucket(latency.primary);
+    c.primary_latency.addToBucket(primaryBucket);
     c.primary_cost_usd += r.primary_cost_usd;
   }
   if (r.has_delta === 1) {
