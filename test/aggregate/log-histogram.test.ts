@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LogHistogram, bucketOf, histogramQuantileSql, rankOf, representative, ZERO_BUCKET } from '../../src/aggregate/log-histogram.ts';
+import { GAMMA, LogHistogram, bucketOf, histogramQuantileSql, rankOf, representative, ZERO_BUCKET } from '../../src/aggregate/log-histogram.ts';
+import { readMigrations } from '../../src/sinks/clickhouse/migrate.ts';
 import { openStore, type Store } from '../../src/sinks/clickhouse/client.ts';
 import { mulberry32, normal, type Rng } from '../../src/traffic/prng.ts';
 
@@ -116,6 +117,28 @@ describe('histogramQuantileSql, on the embedded store', () => {
         const sql = Number(row[`q${i}`]);
         assert.ok(relErr(sql, h.quantile(q)) < 1e-9, `${row.k} q=${q}: SQL ${sql} vs JS ${h.quantile(q)}`);
         assert.ok(relErr(sql, exact(sorted, q)) <= 0.01, `${row.k} q=${q}: SQL ${sql} vs exact ${exact(sorted, q)}`);
+      });
+    }
+  });
+
+  it("the block views' bucket representative (migrations 000090, 000091) is the code's, bucket for bucket", async () => {
+    // Migrations are fixed SQL and cannot import GAMMA: they spell it as a literal, so a change of
+    // RELATIVE_ERROR in the code must fail here instead of skewing every stored latency quantile.
+    const form = /if\(b\.1 = (-?\d+), 0, 2 \* pow\(([\d.]+), b\.1\) \/ \(([\d.]+) \+ 1\)\)/g;
+    const found = readMigrations().flatMap((m) => [...m.sql.matchAll(form)].map((x) => ({ version: m.version, expr: x[0], zero: Number(x[1]), g: [Number(x[2]), Number(x[3])] })));
+    assert.deepEqual([...new Set(found.map((f) => f.version))], [90, 91], 'the expression is where the views build their t-digests');
+    assert.equal(found.length, 4, 'two histograms per view');
+    const powIn = readMigrations().filter((m) => m.sql.includes('pow(')).map((m) => m.version);
+    assert.deepEqual(powIn, [90, 91], 'no other spelling of the representative in a migration');
+    const buckets = [ZERO_BUCKET, -1382, -700, -1, 0, 1, 2, 137, 693, 1400, 2100];
+    for (const f of found) {
+      assert.equal(f.zero, ZERO_BUCKET);
+      assert.deepEqual(f.g, [GAMMA, GAMMA]);
+      const rs = await store.client.query({ query: `SELECT arrayMap(b -> ${f.expr}, arrayMap(k -> tuple(k, 1), [${buckets.join(', ')}])) AS r`, format: 'JSONEachRow' });
+      const [row] = await rs.json<{ r: number[] }>();
+      row!.r.forEach((v, i) => {
+        const want = representative(buckets[i]!);
+        assert.ok(want === 0 ? v === 0 : relErr(v, want) < 1e-12, `migration ${f.version}, bucket ${buckets[i]}: SQL ${v}, code ${want}`);
       });
     }
   });
