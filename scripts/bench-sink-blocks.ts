@@ -14,15 +14,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_PARTITIONS, pipelineRows } from '../bench/lib/pipeline-rows.ts';
+import { pipelineRows } from '../bench/lib/pipeline-rows.ts';
 import { benchConfig } from '../bench/lib/instance.ts';
-import { threadCpu } from '../bench/lib/procfs.ts';
-import { OUTCOME_COLUMNS, type OutcomeRow } from '../src/outcomes/index.ts';
-import { openStore, type Store } from '../src/sinks/clickhouse/client.ts';
-import { encodeBlock } from '../src/sinks/clickhouse/block-encoding.ts';
-import { createFence } from '../src/sinks/clickhouse/fence.ts';
-import { migrate, readMigrations, renderSql } from '../src/sinks/clickhouse/migrate.ts';
-import { createOutcomeSink, type FenceStamp } from '../src/sinks/clickhouse/outcome-sink.ts';
+import { MAIN_THREAD, blockFormat, measureSinkFormat, perRowFormat } from '../bench/lib/sink-formats.ts';
+import type { OutcomeRow } from '../src/outcomes/index.ts';
+import { openStore } from '../src/sinks/clickhouse/client.ts';
+import { migrate } from '../src/sinks/clickhouse/migrate.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,7 +31,6 @@ const { values: args } = parseArgs({
 const PAIRS = Number(args.pairs);
 const ROUNDS = Number(args.rounds);
 const BLOCK = Number(args.block);
-const FIRST_BLOCK_MIGRATION = 80;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const dir = mkdtempSync(join(tmpdir(), 'shadow-bench-sink-blocks-'));
@@ -42,89 +38,16 @@ const config = benchConfig({ clickhouse: { dataDir: join(dir, 'data') } });
 const store = await openStore(config.clickhouse);
 await migrate(store);
 
-interface Format {
-  readonly name: string;
-  readonly store: Store;
-  readonly stamp: FenceStamp;
-  insert(rows: readonly OutcomeRow[], token: string): Promise<void>;
-  bytes(rows: readonly OutcomeRow[]): number;
-}
-
-async function fenced(s: Store): Promise<FenceStamp> {
-  const fence = createFence(s, 'bench:sink-blocks', 'bench');
-  return { scope: fence.scope, generations: await fence.claim([...Array(BENCH_PARTITIONS).keys()]) };
-}
-
-const settings = (token: string) => ({ insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 as const });
-
-/** The per-row format: the schema before migration 000080, each record one row through the fence. */
-async function perRow(): Promise<Format> {
-  const s: Store = { ...store, database: 'bench_per_row', close: async () => {} };
-  await s.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${s.database}` });
-  for (const m of readMigrations().filter((m) => m.version < FIRST_BLOCK_MIGRATION)) await s.client.command({ query: renderSql(m.sql, s.database) });
-  const stamp = await fenced(s);
-  const tuple = (r: OutcomeRow) => [...OUTCOME_COLUMNS.map((c) => r[c]), stamp.scope, stamp.generations.get(r.source_partition) ?? 0];
-  return {
-    name: 'per row (before)',
-    store: s,
-    stamp,
-    insert: (rows, token) =>
-      s.client
-        .insert({ table: `${s.database}.outcomes_entry`, columns: [...OUTCOME_COLUMNS, 'fence_scope', 'fence_generation'], values: rows.map(tuple), format: 'JSONCompactEachRow', clickhouse_settings: settings(token) })
-        .then(() => {}),
-    bytes: (rows) => rows.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(tuple(r))) + 1, 0),
-  };
-}
-
-/** The block format: the sink as the processor runs it. */
-async function blocks(): Promise<Format> {
-  const s: Store = { ...store, database: 'bench_blocks', close: async () => {} };
-  await migrate(s);
-  const stamp = await fenced(s);
-  const sink = createOutcomeSink(s);
-  return {
-    name: 'blocks (now)',
-    store: s,
-    stamp,
-    insert: (rows, token) => sink.insert(rows, token, stamp),
-    bytes: (rows) => encodeBlock(rows, 'f1:x'.padEnd(67, '0')).reduce((n, t) => n + Buffer.byteLength(JSON.stringify([...t, stamp.scope, 0])) + 1, 0),
-  };
-}
-
 const rows = await pipelineRows(config, store, 'sink-blocks', PAIRS);
 const chunks: OutcomeRow[][] = [];
 for (let i = 0; i < rows.length; i += BLOCK) chunks.push(rows.slice(i, i + BLOCK));
 const pairs = rows.filter((r) => r.kind === 'compared').length;
 log(`${rows.length} outcome rows (${pairs} compared pairs) from ${PAIRS} generated pairs, ${chunks.length} blocks of up to ${BLOCK}`);
-const formats = [await perRow(), await blocks()];
+const formats = [await perRowFormat(store), await blockFormat(store)];
 
-async function tables(s: Store): Promise<string[]> {
-  const rs = await s.client.query({
-    query: `SELECT name FROM system.tables WHERE database = '${s.database}' AND engine LIKE '%MergeTree' AND name NOT IN ('partition_fence', 'schema_migrations')`,
-    format: 'JSONEachRow',
-  });
-  return (await rs.json<{ name: string }>()).map((r) => r.name);
-}
-
-async function totals(s: Store): Promise<string> {
-  const rs = await s.client.query({
-    query: `SELECT sum(compared) AS c, sum(agreements) AS a, sum(unmatched_requests) AS u, sum(duplicates) AS d FROM ${s.database}.stats_1m WHERE dimension = '__all__'`,
-    format: 'JSONEachRow',
-  });
-  return JSON.stringify(await rs.json());
-}
-
-const mainThread = 'main (JS thread)';
-let run = 0;
-async function measure(f: Format): Promise<{ cpu: number; js: number; totals: string }> {
-  for (const t of await tables(f.store)) await f.store.client.command({ query: `TRUNCATE TABLE ${f.store.database}.${t}` });
-  const t0 = threadCpu(process.pid);
-  const c0 = process.cpuUsage();
-  for (const [k, b] of chunks.entries()) await f.insert(b, `f1:bench-${run}-${k}`);
-  const c = process.cpuUsage(c0);
-  const js = (threadCpu(process.pid).get(mainThread) ?? NaN) - (t0.get(mainThread) ?? NaN);
-  run++;
-  return { cpu: (c.user + c.system) / pairs, js: (js * 1e6) / pairs, totals: await totals(f.store) };
+async function measure(f: (typeof formats)[number]): Promise<{ cpu: number; js: number; totals: string }> {
+  const r = await measureSinkFormat(f, chunks);
+  return { cpu: r.cpuUs / pairs, js: (r.threadsUs[MAIN_THREAD] ?? NaN) / pairs, totals: r.totals };
 }
 
 const results = new Map<string, { cpu: number; js: number }[]>();

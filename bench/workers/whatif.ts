@@ -9,16 +9,14 @@ import { MirroredRequest } from '../../src/contracts/request.ts';
 import { PrimaryOutput } from '../../src/contracts/primary-output.ts';
 import { buildPipeline } from '../../src/pipeline/build.ts';
 import { createLogger } from '../../src/ops/logger.ts';
-import { OUTCOME_COLUMNS, type OutcomeRow } from '../../src/outcomes/index.ts';
-import { encodeBlock } from '../../src/sinks/clickhouse/block-encoding.ts';
-import { createOutcomeSink } from '../../src/sinks/clickhouse/outcome-sink.ts';
+import type { OutcomeRow } from '../../src/outcomes/index.ts';
 import { openStore } from '../../src/sinks/clickhouse/client.ts';
-import { migrate, readMigrations, renderSql } from '../../src/sinks/clickhouse/migrate.ts';
+import { migrate } from '../../src/sinks/clickhouse/migrate.ts';
 import type { RawRecord } from '../../src/types.ts';
 import { sampleTraffic, PURE_PAIRS } from '../lib/backlog.ts';
 import { workerArgs, workerResult } from '../lib/child.ts';
 import { benchConfig } from '../lib/instance.ts';
-import { threadCpu } from '../lib/procfs.ts';
+import { blockFormat, measureSinkFormat, perRowFormat } from '../lib/sink-formats.ts';
 
 interface Args {
   part: 'validate' | 'sink';
@@ -149,50 +147,20 @@ if (a.part === 'validate') {
   }
   pipeline.processor.drain();
   await pipeline.close();
-  // The per-row format the sink used before migration 000080 (one 46-column row per record, every
-  // aggregate a view over the rows), in a database of its own, against the block format it writes now.
-  const perRow = { ...store, database: 'whatif_per_row', close: async () => {} };
-  await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${perRow.database}` });
-  for (const m of readMigrations().filter((m) => m.version < 80)) await store.client.command({ query: renderSql(m.sql, perRow.database) });
-  const blocks = createOutcomeSink(store);
-  const BLOCK = config.sink.maxRows;
-  const compact = (r: OutcomeRow) => OUTCOME_COLUMNS.map((c) => r[c]);
-  const variants: Record<string, { db: string; send: (rows: OutcomeRow[], token: string) => Promise<unknown>; bytes: (rows: OutcomeRow[]) => number }> = {
-    'one row per record (before 000080)': {
-      db: perRow.database,
-      send: (rs, token) =>
-        store.client.insert({
-          table: `${perRow.database}.outcomes`,
-          values: rs.map(compact),
-          format: 'JSONCompactEachRow',
-          columns: [...OUTCOME_COLUMNS],
-          clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 },
-        }),
-      bytes: (rs) => rs.reduce((n, r) => n + JSON.stringify(compact(r)).length + 1, 0),
-    },
-    'blocks: full rows where read, ledger arrays, cells (today)': {
-      db: store.database,
-      send: (rs, token) => blocks.insert(rs, token),
-      bytes: (rs) => encodeBlock(rs, 'x').reduce((n, t) => n + JSON.stringify(t).length + 1, 0),
-    },
-  };
+  // The per-row format the sink used before migration 000080 against the block format it writes now
+  // (bench/lib/sink-formats.ts, as scripts/bench-sink-blocks.ts compares them), in blocks of sink.maxRows.
+  const blocks: OutcomeRow[][] = [];
+  for (let i = 0; i < rows.length; i += config.sink.maxRows) blocks.push(rows.slice(i, i + config.sink.maxRows));
   const out: Record<string, { usPerRow: number; bytesPerRow: number; threads: Record<string, number> }> = {};
-  for (const [name, v] of Object.entries(variants)) {
-    const bytes = v.bytes(rows.slice(0, 10_000)) / Math.min(rows.length, 10_000);
-    const th0 = threadCpu(process.pid);
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < rows.length; i += BLOCK) await v.send(rows.slice(i, i + BLOCK), `whatif-${name}-${i}`);
-    const c = process.cpuUsage(c0);
-    const th1 = threadCpu(process.pid);
+  let counted = '';
+  for (const f of [await perRowFormat(store, 'whatif_per_row'), await blockFormat(store, 'whatif_blocks')]) {
+    const sample = rows.slice(0, 10_000);
+    const r = await measureSinkFormat(f, blocks);
     const threads: Record<string, number> = {};
-    for (const [k, x] of th1) {
-      const d = ((x - (th0.get(k) ?? 0)) * 1e6) / rows.length;
-      if (d > 0.2) threads[k] = Math.round(d * 10) / 10;
-    }
-    const n = Number(((await (await store.client.query({ query: `SELECT sum(compared) AS n FROM ${v.db}.stats_1m WHERE dimension = '__all__'`, format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n) ?? 0);
-    out[name] = { usPerRow: (c.user + c.system) / rows.length, bytesPerRow: bytes, threads };
-    const compared = rows.filter((r) => r.kind === 'compared').length;
-    if (n !== compared) throw new Error(`${name}: stats_1m counts ${n} compared, the rows ${compared}`);
+    for (const [k, us] of Object.entries(r.threadsUs)) if (us / rows.length > 0.2) threads[k] = Math.round((us / rows.length) * 10) / 10;
+    out[f.name] = { usPerRow: r.cpuUs / rows.length, bytesPerRow: f.bytes(sample) / sample.length, threads };
+    if (counted && r.totals !== counted) throw new Error(`stats_1m differs between the formats: ${counted} vs ${r.totals}`);
+    counted = r.totals;
   }
   await store.close();
   rmSync(dir, { recursive: true, force: true });
