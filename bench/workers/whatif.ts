@@ -153,8 +153,8 @@ if (a.part === 'validate') {
   for (let i = 0; i < rows.length; i += config.sink.maxRows) blocks.push(rows.slice(i, i + config.sink.maxRows));
   const out: Record<string, { usPerRow: number; bytesPerRow: number; threads: Record<string, number> }> = {};
   let counted = '';
+  const sample = rows.slice(0, 10_000);
   for (const f of [await perRowFormat(store, 'whatif_per_row'), await blockFormat(store, 'whatif_blocks')]) {
-    const sample = rows.slice(0, 10_000);
     const r = await measureSinkFormat(f, blocks);
     const threads: Record<string, number> = {};
     for (const [k, us] of Object.entries(r.threadsUs)) if (us / rows.length > 0.2) threads[k] = Math.round((us / rows.length) * 10) / 10;

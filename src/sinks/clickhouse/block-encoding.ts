@@ -64,15 +64,8 @@ export class FoldedBlock {
   private readonly full: OutcomeRow[] = [];
   private readonly partials = new BlockPartials();
   private readonly ledgers = new Map<number, Ledger>();
-  private count = 0;
-
-  /** Rows folded so far. */
-  get rows(): number {
-    return this.count;
-  }
 
   add(r: OutcomeRow): void {
-    this.count++;
     if (keepsRow(r)) this.full.push(r);
     this.partials.add(r);
     let l = this.ledgers.get(r.source_partition);
